@@ -1,0 +1,138 @@
+package host_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hubgen/hubgen/runtime/host"
+)
+
+func Example() {
+	h := host.New(host.WithShutdownTimeout(5 * time.Second))
+	h.Add(host.Worker("greeter", func(ctx context.Context) error {
+		fmt.Println("hello")
+		h.Shutdown() // usually SIGINT, SIGTERM or the end of Run's context
+		<-ctx.Done()
+		fmt.Println("goodbye")
+		return ctx.Err() // a normal shutdown, not a failure
+	}))
+	if err := h.Run(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// hello
+	// goodbye
+}
+
+// A worker failure stops the host by default, and Run returns it.
+func Example_failure() {
+	h := host.New()
+	h.Add(host.Worker("db", func(ctx context.Context) error {
+		return errors.New("connection lost")
+	}))
+	fmt.Println(h.Run(context.Background()))
+	// Output:
+	// worker "db": connection lost
+}
+
+func ExampleEvery() {
+	h := host.New()
+	runs := 0
+	h.Add(host.Every("heartbeat", 10*time.Millisecond, func(ctx context.Context) error {
+		runs++
+		fmt.Println("beat", runs)
+		if runs == 3 {
+			h.Shutdown()
+		}
+		return nil
+	}))
+	if err := h.Run(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// beat 1
+	// beat 2
+	// beat 3
+}
+
+func ExampleQueue() {
+	mail := host.NewQueue("mail", 10, 1)
+	h := host.New()
+	h.Add(mail)
+	go func() {
+		for _, to := range []string{"ada", "grace", "linus"} {
+			mail.Enqueue(context.Background(), func(ctx context.Context) error {
+				fmt.Println("mailed", to)
+				return nil
+			})
+		}
+		h.Shutdown() // the queued mail is still sent
+	}()
+	if err := h.Run(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// mailed ada
+	// mailed grace
+	// mailed linus
+}
+
+func ExampleScoped() {
+	job := host.Scoped(
+		func(ctx context.Context) (string, func(), error) {
+			fmt.Println("open session")
+			return "session", func() { fmt.Println("close session") }, nil
+		},
+		func(ctx context.Context, session string) error {
+			fmt.Println("use", session)
+			return nil
+		},
+	)
+	// job is typically the fn of Worker or Every, or a Queue item.
+	if err := job(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// open session
+	// use session
+	// close session
+}
+
+func ExampleHTTPServerListener() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello, world")
+	})}
+	srv.RegisterOnShutdown(func() {
+		// Close hijacked connections here, such as WebSockets.
+	})
+
+	h := host.New()
+	h.Add(host.HTTPServerListener(srv, ln))
+	go func() {
+		defer h.Shutdown()
+		client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := client.Get("http://" + ln.Addr().String())
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		fmt.Println(string(body))
+	}()
+	if err := h.Run(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// hello, world
+}

@@ -1,0 +1,512 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hubgen/hubgen/runtime/protocol"
+)
+
+// Conn is one client connection to a hub.
+type Conn struct {
+	srv      *Server
+	id       string
+	req      *http.Request
+	identity *Identity
+	ctx      context.Context
+	cancel   context.CancelFunc
+	t        transport
+
+	// Set once by the handshake, before any invocation runs.
+	proto     protocol.Protocol
+	handshook atomic.Bool
+
+	// Owned by the goroutine that reads the transport.
+	in  *buffer          // received bytes not yet parsed
+	msg protocol.Message // the message being dispatched
+	sem chan struct{}    // slots for parallel invocations; nil when only one
+	wg  sync.WaitGroup   // parallel invocations running
+
+	lastWrite atomic.Int64 // unix nanoseconds of the last write to the transport
+
+	mu       sync.Mutex
+	out      *buffer          // encoded messages waiting for the transport
+	scratch  protocol.Message // reused to encode replies
+	flushing bool             // a goroutine is writing out
+	closing  bool             // nothing more is queued; the transport closes after out
+	ended    bool             // the writer has ended the transport's side
+	closed   chan struct{}    // closed when ended
+	finished sync.Once
+}
+
+type connKey struct{}
+
+// ConnFromContext returns the connection whose invocation ctx belongs to, or nil
+// outside a hub method.
+func ConnFromContext(ctx context.Context) *Conn {
+	c, _ := ctx.Value(connKey{}).(*Conn)
+	return c
+}
+
+func newConn(srv *Server, id string, r *http.Request, ident *Identity) *Conn {
+	c := &Conn{srv: srv, id: id, identity: ident, closed: make(chan struct{})}
+	// The request ends with the handler that upgraded it; keep its values, not
+	// its cancellation.
+	base := context.WithoutCancel(r.Context())
+	c.ctx, c.cancel = context.WithCancel(context.WithValue(base, connKey{}, c))
+	c.req = r.WithContext(c.ctx)
+	if n := srv.opts.MaxParallelInvocations; n > 1 {
+		c.sem = make(chan struct{}, n)
+	}
+	c.lastWrite.Store(time.Now().UnixNano())
+	return c
+}
+
+// ID returns the connection id, the public name of the connection.
+func (c *Conn) ID() string { return c.id }
+
+// UserID returns the id of the authenticated user, or "".
+func (c *Conn) UserID() string {
+	if c.identity == nil {
+		return ""
+	}
+	return c.identity.UserID
+}
+
+// Identity returns what authentication found, or nil for an anonymous user.
+func (c *Conn) Identity() *Identity { return c.identity }
+
+// Request returns the HTTP request that opened the connection.
+func (c *Conn) Request() *http.Request { return c.req }
+
+// Context returns the connection's context, cancelled when it closes.
+func (c *Conn) Context() context.Context { return c.ctx }
+
+// Protocol returns the hub protocol chosen at the handshake.
+func (c *Conn) Protocol() protocol.Protocol { return c.proto }
+
+// Transport returns the name of the transport: "WebSockets", for now.
+func (c *Conn) Transport() string { return c.t.name() }
+
+// Send queues m for the connection. It returns an error only when m cannot be
+// encoded; a message for a closing connection is dropped.
+func (c *Conn) Send(m *Message) error {
+	b, err := m.Encode(c.proto)
+	if err != nil {
+		return err
+	}
+	c.queue(func(dst []byte) ([]byte, error) { return append(dst, b...), nil })
+	return nil
+}
+
+// Close sends a Close message, with err's text as ASP.NET Core would write it
+// (none when err is nil), and closes the connection.
+func (c *Conn) Close(err error) {
+	text := ""
+	if err != nil {
+		text = clientText(textConnectionClosed, err, c.srv.opts.DetailedErrors)
+	}
+	c.closeWith(&protocol.Message{Type: protocol.Close, Error: text}, false)
+}
+
+// closeWith queues a last message, if any, and closes the connection after it.
+func (c *Conn) closeWith(last *protocol.Message, allowReconnect bool) {
+	if last != nil {
+		last.AllowReconnect = allowReconnect
+	}
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	if last != nil && c.proto != nil {
+		c.appendLocked(func(dst []byte) ([]byte, error) { return c.proto.Append(dst, last) })
+	}
+	c.closing = true
+	c.wakeLocked()
+	c.mu.Unlock()
+}
+
+// queue appends an encoded message to the outgoing bytes and makes sure a
+// writer will send it. It reports false when the connection is closing.
+func (c *Conn) queue(encode func(dst []byte) ([]byte, error)) bool {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return false
+	}
+	err := c.appendLocked(encode)
+	if queued := len(c.out.b); err == nil && queued > c.srv.opts.MaxQueueSize {
+		c.mu.Unlock()
+		c.srv.log.Warn("hub: closing a connection that does not keep up", "conn", c.id, "queued", queued)
+		c.t.abort()
+		return false
+	}
+	c.wakeLocked()
+	c.mu.Unlock()
+	return err == nil
+}
+
+// appendLocked encodes into out, leaving out as it was if encoding fails.
+func (c *Conn) appendLocked(encode func(dst []byte) ([]byte, error)) error {
+	if c.out == nil {
+		c.out = getBuffer()
+	}
+	n := len(c.out.b)
+	out, err := encode(c.out.b)
+	if err != nil {
+		c.out.b = out[:n]
+		if n == 0 {
+			c.out.free()
+			c.out = nil
+		}
+		return err
+	}
+	c.out.b = out
+	return nil
+}
+
+// wakeLocked starts a writer if there is none.
+func (c *Conn) wakeLocked() {
+	if !c.flushing && (c.out != nil || c.closing && !c.ended) {
+		c.flushing = true
+		go c.flush()
+	}
+}
+
+// flush writes queued bytes until none are left; when the connection is closing
+// it then ends the transport's side of the conversation. At most one runs.
+func (c *Conn) flush() {
+	for {
+		c.mu.Lock()
+		b := c.out
+		c.out = nil
+		if b == nil {
+			end := c.closing && !c.ended
+			c.ended = c.closing
+			c.flushing = false
+			c.mu.Unlock()
+			if end {
+				c.t.closeWrite()
+				close(c.closed)
+			}
+			return
+		}
+		c.mu.Unlock()
+		err := c.t.write(b.b)
+		b.free()
+		if err != nil {
+			c.t.abort()
+		}
+		c.lastWrite.Store(time.Now().UnixNano())
+	}
+}
+
+// ping queues a Ping if nothing was written for the keep-alive interval.
+func (c *Conn) ping(now time.Time) {
+	if !c.handshook.Load() || now.UnixNano()-c.lastWrite.Load() < int64(c.srv.opts.KeepAliveInterval) {
+		return
+	}
+	c.mu.Lock()
+	idle := c.out == nil && !c.flushing
+	c.mu.Unlock()
+	if idle {
+		c.queue(func(dst []byte) ([]byte, error) { return c.proto.Append(dst, &pingMessage) })
+	}
+}
+
+var pingMessage = protocol.Message{Type: protocol.Ping}
+
+// finish runs once, when the transport is done: it lets the last writes out,
+// closes the transport and forgets the connection.
+func (c *Conn) finish(cause error) {
+	c.finished.Do(func() {
+		if !c.handshook.Load() && isTimeout(cause) {
+			c.refuse(textHandshakeTimeout)
+		}
+		c.mu.Lock()
+		c.closing = true
+		c.wakeLocked()
+		c.mu.Unlock()
+		<-c.closed
+		c.t.abort()
+		c.cancel()
+		c.wg.Wait()
+		c.srv.forget(c, cause)
+		if c.in != nil {
+			c.in.free()
+			c.in = nil
+		}
+	})
+}
+
+// read takes in bytes from the transport: it parses every complete message and
+// keeps the rest for the next read. A returned error is fatal to the
+// connection; the caller closes it.
+func (c *Conn) read(r io.Reader) error {
+	if c.in == nil {
+		c.in = getBuffer()
+	}
+	for {
+		in := c.in.b
+		if len(in) == cap(in) {
+			in = append(in, 0)[:len(in)]
+		}
+		n, err := r.Read(in[len(in):cap(in)])
+		c.in.b = in[:len(in)+n]
+		if perr := c.parse(); perr != nil {
+			return perr
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(c.in.b) == 0 {
+		c.in.free()
+		c.in = nil
+	}
+	return nil
+}
+
+// parse handles every complete message in c.in.
+func (c *Conn) parse() error {
+	limit := c.srv.opts.MaxMessageSize
+	data := c.in.b
+	defer func() {
+		c.in.b = c.in.b[:copy(c.in.b, data)]
+	}()
+	for len(data) > 0 {
+		if c.isClosing() {
+			data = nil // the connection is going; ignore what still arrives
+			return nil
+		}
+		var n int
+		var err error
+		if !c.handshook.Load() {
+			n, err = c.handshake(data)
+		} else if n, err = c.proto.MessageSize(data); err == nil && n > 0 {
+			if limit > 0 && n > limit {
+				return invalidData(textMessageTooBig, limit)
+			}
+			if n, err = c.proto.Parse(data, &c.msg); err == nil {
+				err = c.dispatch(&c.msg)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if limit > 0 && len(data) > limit {
+				return invalidData(textMessageTooBig, limit)
+			}
+			return nil
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+func (c *Conn) isClosing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing
+}
+
+// handshake reads the handshake request and answers it.
+func (c *Conn) handshake(data []byte) (int, error) {
+	req, n, err := protocol.ParseHandshakeRequest(data)
+	if n == 0 && err == nil {
+		return 0, nil
+	}
+	text := ""
+	if err != nil {
+		text = clientText(textHandshakeFailed, err, c.srv.opts.DetailedErrors)
+	} else {
+		c.proto, text = c.srv.pickProtocol(req, c.t)
+	}
+	if text != "" {
+		c.srv.log.Debug("hub: handshake refused", "conn", c.id, "error", text)
+		c.refuse(text)
+		return n, nil
+	}
+	c.handshook.Store(true)
+	c.queue(func(dst []byte) ([]byte, error) { return protocol.AppendHandshakeResponse(dst, ""), nil })
+	if err := c.srv.connected(c); err != nil {
+		c.Close(err)
+	}
+	return n, nil
+}
+
+// refuse answers the handshake with an error and closes the connection.
+func (c *Conn) refuse(text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	c.appendLocked(func(dst []byte) ([]byte, error) { return protocol.AppendHandshakeResponse(dst, text), nil })
+	c.closing = true
+	c.wakeLocked()
+}
+
+// dispatch acts on one message from the client. An error closes the connection.
+func (c *Conn) dispatch(m *protocol.Message) error {
+	switch m.Type {
+	case protocol.Invocation:
+		c.invoke(m)
+	case protocol.StreamInvocation:
+		if meth := c.srv.methods.lookup(m.Target); meth != nil {
+			c.fail(m.InvocationID, fmt.Sprintf(textNonStreaming, meth.Name))
+		} else {
+			c.fail(m.InvocationID, fmt.Sprintf(textBindFailed, m.Target)+" HubException: "+textMethodMissing)
+		}
+	case protocol.StreamItem:
+		return &detailError{kind: "KeyNotFoundException", msg: fmt.Sprintf("No stream with id '%s' could be found.", m.InvocationID)}
+	case protocol.Close:
+		c.closeWith(nil, false)
+	}
+	// Ping needs nothing more than its arrival; Completion and CancelInvocation
+	// for nothing pending, Ack, Sequence and unknown types are ignored.
+	return nil
+}
+
+// invoke runs an Invocation: at once when invocations run one at a time, or on
+// a goroutine of its own when more may run in parallel.
+func (c *Conn) invoke(m *protocol.Message) {
+	meth := c.srv.methods.lookup(m.Target)
+	if meth == nil {
+		c.fail(m.InvocationID, fmt.Sprintf(textBindFailed, m.Target)+" HubException: "+textMethodMissing)
+		return
+	}
+	if c.sem == nil {
+		c.call(meth, m.InvocationID, m.RawArguments)
+		return
+	}
+	// The message's bytes belong to the read buffer; the goroutine needs its own.
+	id, args := m.InvocationID, cloneRaw(m.RawArguments)
+	c.sem <- struct{}{}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer func() { <-c.sem }()
+		c.call(meth, id, args)
+	}()
+}
+
+func cloneRaw(raw []protocol.Raw) []protocol.Raw {
+	size := 0
+	for _, r := range raw {
+		size += len(r)
+	}
+	buf := make([]byte, 0, size)
+	out := make([]protocol.Raw, len(raw))
+	for i, r := range raw {
+		buf = append(buf, r...)
+		out[i] = protocol.Raw(buf[len(buf)-len(r):])
+	}
+	return out
+}
+
+// call runs a method and answers with its Completion, unless the client wants
+// no answer.
+func (c *Conn) call(meth *Method, id string, raw []protocol.Raw) {
+	if len(raw) != meth.Args {
+		err := invalidData(textArgCount, len(raw), meth.Args)
+		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err)
+		return
+	}
+	result, err := c.safeCall(meth, Args{proto: c.proto, raw: raw})
+	if err != nil {
+		var be *bindError
+		prefix := textInvokeFailed
+		if errors.As(err, &be) {
+			prefix = textBindFailed
+		}
+		c.callFailed(meth, id, fmt.Sprintf(prefix, meth.Name), err)
+		return
+	}
+	if id == "" {
+		return
+	}
+	c.queue(func(dst []byte) ([]byte, error) {
+		m := &c.scratch
+		*m = protocol.Message{Type: protocol.Completion, InvocationID: id, Result: result, HasResult: !meth.Void}
+		out, err := c.proto.Append(dst, m)
+		*m = protocol.Message{}
+		if err != nil {
+			c.srv.log.Error("hub: cannot encode a result", "conn", c.id, "method", meth.Name, "error", err)
+			m = &protocol.Message{Type: protocol.Completion, InvocationID: id,
+				Error: clientText(fmt.Sprintf(textInvokeFailed, meth.Name), err, c.srv.opts.DetailedErrors)}
+			return c.proto.Append(dst, m)
+		}
+		return out, nil
+	})
+}
+
+func (c *Conn) callFailed(meth *Method, id, prefix string, err error) {
+	level := c.srv.log.Debug
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		level = c.srv.log.Error
+		level("hub: hub method panicked", "conn", c.id, "method", meth.Name, "panic", pe.Value, "stack", string(pe.Stack))
+	} else {
+		level("hub: invocation failed", "conn", c.id, "method", meth.Name, "error", err)
+	}
+	c.fail(id, clientText(prefix, err, c.srv.opts.DetailedErrors))
+}
+
+// fail answers an invocation with an error, unless the client wants no answer.
+func (c *Conn) fail(id, text string) {
+	if id == "" {
+		return
+	}
+	c.queue(func(dst []byte) ([]byte, error) {
+		m := &c.scratch
+		*m = protocol.Message{Type: protocol.Completion, InvocationID: id, Error: text}
+		out, err := c.proto.Append(dst, m)
+		*m = protocol.Message{}
+		return out, err
+	})
+}
+
+// safeCall runs a hub method, turning a panic into an error.
+func (c *Conn) safeCall(meth *Method, args Args) (result any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return meth.Call(c.ctx, args)
+}
+
+// Buffers for reading and writing, shared by all connections so that an idle
+// connection holds none.
+type buffer struct{ b []byte }
+
+var buffers = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, 4096)} }}
+
+func getBuffer() *buffer { return buffers.Get().(*buffer) }
+
+// free returns b to the pool, unless it grew too big to keep.
+func (b *buffer) free() {
+	if cap(b.b) > 64<<10 {
+		return
+	}
+	b.b = b.b[:0]
+	buffers.Put(b)
+}
+
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}

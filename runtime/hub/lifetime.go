@@ -1,0 +1,210 @@
+package hub
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"sync"
+)
+
+// LifetimeManager keeps track of a hub's connections, groups and users, and
+// delivers messages to them. The in-memory manager serves one server; a
+// backplane (such as Redis) implements the same interface to reach the
+// connections of every server.
+type LifetimeManager interface {
+	// OnConnected registers a connection that completed its handshake.
+	OnConnected(ctx context.Context, c *Conn) error
+	// OnDisconnected forgets a connection and its group memberships.
+	OnDisconnected(ctx context.Context, c *Conn) error
+
+	// SendAll delivers m to every connection except those with the given ids.
+	SendAll(ctx context.Context, m *Message, except []string) error
+	// SendConnections delivers m to the connections with the given ids.
+	SendConnections(ctx context.Context, ids []string, m *Message) error
+	// SendGroups delivers m once to each connection in any of the groups,
+	// except those with the given ids.
+	SendGroups(ctx context.Context, groups []string, m *Message, except []string) error
+	// SendUsers delivers m to every connection of the given users.
+	SendUsers(ctx context.Context, users []string, m *Message) error
+
+	// AddToGroup adds a connection to a group.
+	AddToGroup(ctx context.Context, connID, group string) error
+	// RemoveFromGroup removes a connection from a group.
+	RemoveFromGroup(ctx context.Context, connID, group string) error
+}
+
+// ErrNoConnection is returned when a group change names an unknown connection.
+var ErrNoConnection = errors.New("hub: no connection with that id")
+
+// MemoryLifetime is the LifetimeManager for a single server.
+type MemoryLifetime struct {
+	mu       sync.RWMutex
+	conns    map[string]*Conn
+	groups   map[string]map[*Conn]struct{}
+	users    map[string]map[*Conn]struct{}
+	memberOf map[*Conn]map[string]struct{}
+}
+
+// NewMemoryLifetime returns an empty in-memory lifetime manager.
+func NewMemoryLifetime() *MemoryLifetime {
+	return &MemoryLifetime{
+		conns:    make(map[string]*Conn),
+		groups:   make(map[string]map[*Conn]struct{}),
+		users:    make(map[string]map[*Conn]struct{}),
+		memberOf: make(map[*Conn]map[string]struct{}),
+	}
+}
+
+// OnConnected registers c.
+func (l *MemoryLifetime) OnConnected(_ context.Context, c *Conn) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.conns[c.ID()] = c
+	if u := c.UserID(); u != "" {
+		add(l.users, u, c)
+	}
+	return nil
+}
+
+// OnDisconnected forgets c, its groups and its user.
+func (l *MemoryLifetime) OnDisconnected(_ context.Context, c *Conn) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.conns, c.ID())
+	for g := range l.memberOf[c] {
+		remove(l.groups, g, c)
+	}
+	delete(l.memberOf, c)
+	if u := c.UserID(); u != "" {
+		remove(l.users, u, c)
+	}
+	return nil
+}
+
+func add(sets map[string]map[*Conn]struct{}, key string, c *Conn) {
+	set := sets[key]
+	if set == nil {
+		set = make(map[*Conn]struct{})
+		sets[key] = set
+	}
+	set[c] = struct{}{}
+}
+
+func remove(sets map[string]map[*Conn]struct{}, key string, c *Conn) {
+	if set := sets[key]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(sets, key)
+		}
+	}
+}
+
+// SendAll delivers m to every connection but the excepted.
+func (l *MemoryLifetime) SendAll(_ context.Context, m *Message, except []string) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var first error
+	for id, c := range l.conns {
+		if !contains(except, id) {
+			first = cmp.Or(first, c.Send(m))
+		}
+	}
+	return first
+}
+
+// SendConnections delivers m to the connections with the given ids; unknown
+// ids are skipped.
+func (l *MemoryLifetime) SendConnections(_ context.Context, ids []string, m *Message) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var first error
+	for i, id := range ids {
+		if c := l.conns[id]; c != nil && !contains(ids[:i], id) {
+			first = cmp.Or(first, c.Send(m))
+		}
+	}
+	return first
+}
+
+// SendGroups delivers m once to each member of the groups but the excepted.
+func (l *MemoryLifetime) SendGroups(_ context.Context, groups []string, m *Message, except []string) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.sendSets(l.groups, groups, m, except)
+}
+
+// SendUsers delivers m to every connection of the users.
+func (l *MemoryLifetime) SendUsers(_ context.Context, users []string, m *Message) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.sendSets(l.users, users, m, nil)
+}
+
+// sendSets delivers m to the union of some sets; the caller holds l.mu.
+func (l *MemoryLifetime) sendSets(sets map[string]map[*Conn]struct{}, keys []string, m *Message, except []string) error {
+	var first error
+	var sent map[*Conn]struct{} // only needed when sets can overlap
+	if len(keys) > 1 {
+		sent = make(map[*Conn]struct{})
+	}
+	for _, k := range keys {
+		for c := range sets[k] {
+			if contains(except, c.ID()) {
+				continue
+			}
+			if sent != nil {
+				if _, dup := sent[c]; dup {
+					continue
+				}
+				sent[c] = struct{}{}
+			}
+			first = cmp.Or(first, c.Send(m))
+		}
+	}
+	return first
+}
+
+// AddToGroup adds the connection to the group.
+func (l *MemoryLifetime) AddToGroup(_ context.Context, connID, group string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.conns[connID]
+	if c == nil {
+		return ErrNoConnection
+	}
+	add(l.groups, group, c)
+	if l.memberOf[c] == nil {
+		l.memberOf[c] = make(map[string]struct{})
+	}
+	l.memberOf[c][group] = struct{}{}
+	return nil
+}
+
+// RemoveFromGroup removes the connection from the group.
+func (l *MemoryLifetime) RemoveFromGroup(_ context.Context, connID, group string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.conns[connID]
+	if c == nil {
+		return ErrNoConnection
+	}
+	remove(l.groups, group, c)
+	delete(l.memberOf[c], group)
+	return nil
+}
+
+// Len returns the number of connections, groups and users it holds.
+func (l *MemoryLifetime) Len() (conns, groups, users int) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return len(l.conns), len(l.groups), len(l.users)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,52 @@
+package hub
+
+import (
+	"sync"
+
+	"github.com/hubgen/hubgen/runtime/protocol"
+)
+
+// Message is a message to deliver to one or many connections. It is encoded at
+// most once per protocol, however many connections receive it: the bytes are
+// shared.
+type Message struct {
+	msg protocol.Message
+
+	mu  sync.Mutex
+	enc []encoding
+}
+
+type encoding struct {
+	proto protocol.Protocol
+	b     []byte
+	err   error
+}
+
+// NewInvocation returns a message that calls target on the receiving clients
+// with args, without waiting for a reply.
+func NewInvocation(target string, args ...any) *Message {
+	return &Message{msg: protocol.Message{Type: protocol.Invocation, Target: target, Arguments: args}}
+}
+
+// NewMessage returns a message that sends m as it is. m must not change after.
+func NewMessage(m protocol.Message) *Message {
+	return &Message{msg: m}
+}
+
+// Protocol returns the message itself, before encoding.
+func (m *Message) Protocol() *protocol.Message { return &m.msg }
+
+// Encode returns the message encoded with p; every call with the same protocol
+// returns the same bytes, which the caller must not change.
+func (m *Message) Encode(p protocol.Protocol) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.enc {
+		if e.proto == p {
+			return e.b, e.err
+		}
+	}
+	b, err := p.Append(nil, &m.msg)
+	m.enc = append(m.enc, encoding{p, b, err})
+	return b, err
+}

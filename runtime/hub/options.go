@@ -1,0 +1,118 @@
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hubgen/hubgen/runtime/protocol"
+)
+
+// Defaults, as in ASP.NET Core SignalR.
+const (
+	DefaultKeepAliveInterval = 15 * time.Second
+	DefaultClientTimeout     = 30 * time.Second
+	DefaultHandshakeTimeout  = 15 * time.Second
+	DefaultMaxMessageSize    = 32 * 1024
+	DefaultSendTimeout       = 10 * time.Second
+	DefaultMaxQueueSize      = 1 << 20
+)
+
+// Options configure a Server. The zero value of every field means its default.
+type Options struct {
+	// Protocols the server accepts, chosen per connection at the handshake.
+	// Default: JSON.
+	Protocols []protocol.Protocol
+
+	// KeepAliveInterval is how long a connection may go without sending before
+	// the server sends a Ping. Default 15 s.
+	KeepAliveInterval time.Duration
+	// ClientTimeout closes a connection from which nothing arrived for this long.
+	// Default 30 s; it should be twice the client's keep-alive interval.
+	ClientTimeout time.Duration
+	// HandshakeTimeout bounds the time from negotiate, or from the transport
+	// opening, to a complete handshake. Default 15 s.
+	HandshakeTimeout time.Duration
+
+	// MaxMessageSize caps the size of one received message, also when it is
+	// split over several frames. Default 32 KiB; negative means no limit.
+	MaxMessageSize int
+	// MaxParallelInvocations is how many invocations from one connection may run
+	// at once. Default 1: they run one at a time, in order.
+	MaxParallelInvocations int
+	// MaxQueueSize caps the bytes waiting to be sent to one connection. A
+	// connection that falls this far behind is closed. Default 1 MiB.
+	MaxQueueSize int
+	// SendTimeout closes a connection whose transport does not take a write
+	// within this time. Default 10 s.
+	SendTimeout time.Duration
+
+	// DetailedErrors adds the underlying error to the texts sent to clients. Keep
+	// it off in production: errors can hold internal details. A *hub.Error's
+	// message is always sent.
+	DetailedErrors bool
+
+	// AllowedOrigins lists the origins (scheme://host[:port]) whose browsers may
+	// open a WebSocket to the hub; "*" allows any. By default only same-origin
+	// requests and requests without an Origin header are accepted.
+	AllowedOrigins []string
+
+	// Authenticate turns a request into an identity before negotiate and on
+	// every transport request. An error answers 401. A nil identity with no error
+	// is an anonymous user.
+	Authenticate func(r *http.Request) (*Identity, error)
+
+	// OnConnected runs when a connection has completed its handshake, before any
+	// of its invocations. An error closes the connection.
+	OnConnected func(ctx context.Context, c *Conn) error
+	// OnDisconnected runs once when a connection that was connected closes; err
+	// says why, nil for a clean close.
+	OnDisconnected func(ctx context.Context, c *Conn, err error)
+
+	// Lifetime keeps track of connections, groups and users, and delivers
+	// messages to them. Default: in memory, for one server.
+	Lifetime LifetimeManager
+
+	// Logger receives the server's logs. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Identity is who a connection belongs to, as Options.Authenticate found.
+type Identity struct {
+	// UserID feeds the User and Users targets.
+	UserID string
+	// Claims hold whatever else the authenticator knows.
+	Claims map[string]any
+}
+
+func (o Options) withDefaults() Options {
+	if len(o.Protocols) == 0 {
+		o.Protocols = []protocol.Protocol{protocol.JSON}
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.KeepAliveInterval, DefaultKeepAliveInterval)
+	def(&o.ClientTimeout, DefaultClientTimeout)
+	def(&o.HandshakeTimeout, DefaultHandshakeTimeout)
+	def(&o.SendTimeout, DefaultSendTimeout)
+	if o.MaxMessageSize == 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.MaxParallelInvocations <= 0 {
+		o.MaxParallelInvocations = 1
+	}
+	if o.MaxQueueSize <= 0 {
+		o.MaxQueueSize = DefaultMaxQueueSize
+	}
+	if o.Lifetime == nil {
+		o.Lifetime = NewMemoryLifetime()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}

@@ -1,0 +1,125 @@
+package protocol
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// HandshakeRequest is the first message a client sends: the protocol it wants.
+// It is always JSON followed by the record separator, whatever the protocol.
+type HandshakeRequest struct {
+	Protocol string
+	Version  int
+}
+
+// ParseHandshakeRequest parses a handshake request at the start of data and
+// returns the number of bytes it used, or 0 when the request is not complete.
+func ParseHandshakeRequest(data []byte) (HandshakeRequest, int, error) {
+	var req HandshakeRequest
+	end := bytes.IndexByte(data, RecordSeparator)
+	if end < 0 {
+		return req, 0, nil
+	}
+	var seenProtocol, seenVersion bool
+	err := parseObject(data[:end], func(s *scanner, key []byte) error {
+		var err error
+		switch string(key) {
+		case "protocol":
+			req.Protocol, err = s.stringProp("protocol")
+			seenProtocol = true
+		case "version":
+			var v int64
+			v, err = s.int("version")
+			req.Version, seenVersion = int(v), true
+		default:
+			err = s.skip(0)
+		}
+		return err
+	})
+	if err == nil && !seenProtocol {
+		err = errorf("Missing required property 'protocol'. Message content: %s", data[:end])
+	}
+	if err == nil && !seenVersion {
+		err = errorf("Missing required property 'version'. Message content: %s", data[:end])
+	}
+	return req, end + 1, err
+}
+
+// AppendHandshakeRequest appends a handshake request.
+func AppendHandshakeRequest(dst []byte, req HandshakeRequest) []byte {
+	dst = append(dst, `{"protocol":`...)
+	dst = appendString(dst, req.Protocol)
+	dst = append(dst, `,"version":`...)
+	dst = strconv.AppendInt(dst, int64(req.Version), 10)
+	return append(dst, '}', RecordSeparator)
+}
+
+// AppendHandshakeResponse appends a handshake response: success when errText is
+// empty, and otherwise the error that refuses the connection.
+func AppendHandshakeResponse(dst []byte, errText string) []byte {
+	if errText == "" {
+		return append(dst, '{', '}', RecordSeparator)
+	}
+	dst = append(dst, `{"error":`...)
+	dst = appendString(dst, errText)
+	return append(dst, '}', RecordSeparator)
+}
+
+// ParseHandshakeResponse parses the server's handshake response at the start of
+// data. It returns the error text the server sent (empty on success) and the
+// number of bytes used, or 0 when the response is not complete; err reports a
+// response that is not a handshake response at all.
+func ParseHandshakeResponse(data []byte) (errText string, n int, err error) {
+	end := bytes.IndexByte(data, RecordSeparator)
+	if end < 0 {
+		return "", 0, nil
+	}
+	err = parseObject(data[:end], func(s *scanner, key []byte) error {
+		var err error
+		switch string(key) {
+		case "error":
+			errText, err = s.stringProp("error")
+		case "type":
+			err = errorf("Expected a handshake response from the server.")
+		default:
+			err = s.skip(0)
+		}
+		return err
+	})
+	return errText, end + 1, err
+}
+
+// parseObject reads one JSON object, calling prop for each property with the
+// scanner placed at its value.
+func parseObject(data []byte, prop func(s *scanner, key []byte) error) error {
+	s := scanner{data: data, maxDepth: DefaultMaxDepth}
+	b, err := s.peek()
+	if err != nil {
+		return err
+	}
+	if b != '{' {
+		return errorf("Unexpected JSON Token Type '%s'. Expected a JSON Object.", tokenName(b))
+	}
+	empty, err := s.open('{', '}')
+	for !empty && err == nil {
+		var key []byte
+		if key, _, err = s.stringBytes(); err != nil {
+			break
+		}
+		if err = s.expect(':'); err != nil {
+			break
+		}
+		if err = prop(&s, key); err != nil {
+			break
+		}
+		empty, err = s.next('}')
+	}
+	if err != nil {
+		return err
+	}
+	s.skipSpace()
+	if s.pos != len(data) {
+		return s.unexpected(data[s.pos])
+	}
+	return nil
+}

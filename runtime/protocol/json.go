@@ -1,0 +1,326 @@
+package protocol
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// RecordSeparator ends every JSON record (and every handshake message).
+const RecordSeparator = 0x1E
+
+// DefaultMaxDepth is the nesting depth JSON allows by default, as in .NET.
+const DefaultMaxDepth = 64
+
+// JSON is the "json" hub protocol with the default depth limit.
+var JSON Protocol = &JSONProtocol{}
+
+// JSONProtocol is the "json" hub protocol: each message is a JSON object followed
+// by the record separator 0x1E. Payload values are encoded with encoding/json
+// rules (json tags name the fields), with fast paths that skip reflection for
+// strings, numbers, booleans, time.Time and Raw.
+type JSONProtocol struct {
+	// MaxDepth caps the nesting of objects and arrays in a message; deeper
+	// messages are rejected. Zero means DefaultMaxDepth.
+	MaxDepth int
+}
+
+// Name returns "json".
+func (*JSONProtocol) Name() string { return "json" }
+
+// Version returns 2, the version that also allows stateful reconnect.
+func (*JSONProtocol) Version() int { return 2 }
+
+// Format returns Text.
+func (*JSONProtocol) Format() TransferFormat { return Text }
+
+// MessageSize returns the length of the first record, separator included.
+func (*JSONProtocol) MessageSize(data []byte) (int, error) {
+	return bytes.IndexByte(data, RecordSeparator) + 1, nil
+}
+
+// Parse parses the first record in data.
+func (p *JSONProtocol) Parse(data []byte, m *Message) (int, error) {
+	end := bytes.IndexByte(data, RecordSeparator)
+	if end < 0 {
+		return 0, nil
+	}
+	m.Reset()
+	return end + 1, p.parse(data[:end], m)
+}
+
+func (p *JSONProtocol) depth() int {
+	if p.MaxDepth > 0 {
+		return p.MaxDepth
+	}
+	return DefaultMaxDepth
+}
+
+// Properties a message has, as a set of bits, to check the required ones.
+const (
+	hasType = 1 << iota
+	hasInvocationID
+	hasTarget
+	hasArguments
+	hasItem
+	hasResult
+	hasError
+	hasSequenceID
+)
+
+func (p *JSONProtocol) parse(data []byte, m *Message) error {
+	var seen int
+	depth := p.depth()
+	err := parseObject(data, func(s *scanner, key []byte) error {
+		s.maxDepth = depth
+		return property(s, key, m, &seen)
+	})
+	if err != nil {
+		return err
+	}
+	return check(m, seen)
+}
+
+// property reads the value of one envelope property. Unknown properties are
+// skipped, as ASP.NET Core does.
+func property(s *scanner, key []byte, m *Message, seen *int) error {
+	var err error
+	switch string(key) {
+	case "type":
+		var t int64
+		t, err = s.int("type")
+		m.Type, *seen = Type(t), *seen|hasType
+	case "invocationId":
+		m.InvocationID, err = s.stringProp("invocationId")
+		*seen |= hasInvocationID
+	case "target":
+		m.Target, err = s.stringProp("target")
+		*seen |= hasTarget
+	case "arguments":
+		err = s.arguments(m)
+		*seen |= hasArguments
+	case "streamIds":
+		err = s.streamIDs(m)
+	case "headers":
+		err = s.headers(m)
+	case "item":
+		m.RawItem, err = s.value()
+		*seen |= hasItem
+	case "result":
+		m.RawResult, err = s.value()
+		m.HasResult, *seen = true, *seen|hasResult
+	case "error":
+		m.Error, err = s.stringProp("error")
+		*seen |= hasError
+	case "allowReconnect":
+		m.AllowReconnect, err = s.bool("allowReconnect")
+	case "sequenceId":
+		m.SequenceID, err = s.int("sequenceId")
+		*seen |= hasSequenceID
+	default:
+		err = s.skip(0)
+	}
+	return err
+}
+
+func (s *scanner) stringProp(name string) (string, error) {
+	b, err := s.peek()
+	if err != nil {
+		return "", err
+	}
+	if b == 'n' && s.null() {
+		return "", nil
+	}
+	if b != '"' {
+		return "", errorf("Expected '%s' to be of type String.", name)
+	}
+	return s.string()
+}
+
+func (s *scanner) arguments(m *Message) error {
+	if b, err := s.peek(); err != nil {
+		return err
+	} else if b != '[' {
+		return errorf("Expected 'arguments' to be of type Array.")
+	}
+	empty, err := s.open('[', ']')
+	for !empty && err == nil {
+		var v Raw
+		if v, err = s.value(); err == nil {
+			m.RawArguments = append(m.RawArguments, v)
+			empty, err = s.next(']')
+		}
+	}
+	return err
+}
+
+func (s *scanner) streamIDs(m *Message) error {
+	if b, err := s.peek(); err != nil {
+		return err
+	} else if b != '[' {
+		return errorf("Expected 'streamIds' to be of type Array.")
+	}
+	empty, err := s.open('[', ']')
+	for !empty && err == nil {
+		var id string
+		if id, err = s.stringProp("streamIds"); err == nil {
+			m.StreamIDs = append(m.StreamIDs, id)
+			empty, err = s.next(']')
+		}
+	}
+	return err
+}
+
+func (s *scanner) headers(m *Message) error {
+	if b, err := s.peek(); err != nil {
+		return err
+	} else if b != '{' {
+		return errorf("Expected 'headers' to be of type Object.")
+	}
+	empty, err := s.open('{', '}')
+	for !empty && err == nil {
+		var k, v string
+		if k, err = s.string(); err != nil {
+			break
+		}
+		if err = s.expect(':'); err != nil {
+			break
+		}
+		if v, err = s.stringProp("headers"); err != nil {
+			break
+		}
+		if m.Headers == nil {
+			m.Headers = make(map[string]string)
+		}
+		m.Headers[k] = v
+		empty, err = s.next('}')
+	}
+	return err
+}
+
+// check applies the rules on required properties once a message is read.
+func check(m *Message, seen int) error {
+	missing := func(name string) error {
+		return errorf("Missing required property '%s'.", name)
+	}
+	if seen&hasType == 0 {
+		return missing("type")
+	}
+	switch m.Type {
+	case Invocation, StreamInvocation:
+		if m.Type == StreamInvocation && seen&hasInvocationID == 0 {
+			return missing("invocationId")
+		}
+		if seen&hasTarget == 0 {
+			return missing("target")
+		}
+		if seen&hasArguments == 0 {
+			return missing("arguments")
+		}
+	case StreamItem:
+		if seen&hasInvocationID == 0 {
+			return missing("invocationId")
+		}
+		if seen&hasItem == 0 {
+			return missing("item")
+		}
+	case Completion:
+		if seen&hasInvocationID == 0 {
+			return missing("invocationId")
+		}
+		if seen&hasResult != 0 && seen&hasError != 0 {
+			return errorf("The 'error' and 'result' properties are mutually exclusive.")
+		}
+	case CancelInvocation:
+		if seen&hasInvocationID == 0 {
+			return missing("invocationId")
+		}
+	case Ack, Sequence:
+		if seen&hasSequenceID == 0 {
+			return missing("sequenceId")
+		}
+	}
+	return nil
+}
+
+// Append appends m as a JSON record.
+func (p *JSONProtocol) Append(dst []byte, m *Message) ([]byte, error) {
+	dst = append(dst, `{"type":`...)
+	dst = strconv.AppendInt(dst, int64(m.Type), 10)
+	var err error
+	switch m.Type {
+	case Invocation, StreamInvocation, StreamItem, Completion, CancelInvocation:
+		if m.InvocationID != "" {
+			dst = append(dst, `,"invocationId":`...)
+			dst = appendString(dst, m.InvocationID)
+		}
+		if len(m.Headers) > 0 {
+			dst = appendHeaders(dst, m.Headers)
+		}
+	}
+	switch m.Type {
+	case Invocation, StreamInvocation:
+		dst = append(dst, `,"target":`...)
+		dst = appendString(dst, m.Target)
+		dst = append(dst, `,"arguments":[`...)
+		for i, a := range m.Arguments {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if dst, err = appendJSON(dst, a); err != nil {
+				return dst, err
+			}
+		}
+		dst = append(dst, ']')
+		if len(m.StreamIDs) > 0 {
+			dst = append(dst, `,"streamIds":[`...)
+			for i, id := range m.StreamIDs {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendString(dst, id)
+			}
+			dst = append(dst, ']')
+		}
+	case StreamItem:
+		dst = append(dst, `,"item":`...)
+		dst, err = appendJSON(dst, m.Item)
+	case Completion:
+		if m.Error != "" {
+			dst = append(dst, `,"error":`...)
+			dst = appendString(dst, m.Error)
+		} else if m.HasResult {
+			dst = append(dst, `,"result":`...)
+			dst, err = appendJSON(dst, m.Result)
+		}
+	case Close:
+		if m.Error != "" {
+			dst = append(dst, `,"error":`...)
+			dst = appendString(dst, m.Error)
+		}
+		if m.AllowReconnect {
+			dst = append(dst, `,"allowReconnect":true`...)
+		}
+	case Ack, Sequence:
+		dst = append(dst, `,"sequenceId":`...)
+		dst = strconv.AppendInt(dst, m.SequenceID, 10)
+	}
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, '}', RecordSeparator), nil
+}
+
+func appendHeaders(dst []byte, h map[string]string) []byte {
+	dst = append(dst, `,"headers":{`...)
+	first := true
+	for k, v := range h {
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendString(dst, k)
+		dst = append(dst, ':')
+		dst = appendString(dst, v)
+	}
+	return append(dst, '}')
+}

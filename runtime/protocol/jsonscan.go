@@ -1,0 +1,401 @@
+package protocol
+
+import (
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// scanner reads JSON text without reflection or allocation: enough to take a hub
+// message's envelope apart and to check, with a depth limit, that each payload is
+// well-formed before it is kept as Raw.
+type scanner struct {
+	data     []byte
+	pos      int
+	maxDepth int
+}
+
+var errEOF = &Error{Msg: "Unexpected end when reading JSON."}
+
+func (s *scanner) skipSpace() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\r', '\n':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte without consuming it.
+func (s *scanner) peek() (byte, error) {
+	s.skipSpace()
+	if s.pos >= len(s.data) {
+		return 0, errEOF
+	}
+	return s.data[s.pos], nil
+}
+
+func (s *scanner) expect(c byte) error {
+	b, err := s.peek()
+	if err != nil {
+		return err
+	}
+	if b != c {
+		return s.unexpected(b)
+	}
+	s.pos++
+	return nil
+}
+
+func (s *scanner) unexpected(b byte) error {
+	return errorf("'%c' is an invalid start of a value or an unexpected character at position %d.", b, s.pos)
+}
+
+// tokenName names the JSON token that starts with b, as .NET's reader does.
+func tokenName(b byte) string {
+	switch b {
+	case '{':
+		return "StartObject"
+	case '[':
+		return "StartArray"
+	case '"':
+		return "String"
+	case 't':
+		return "True"
+	case 'f':
+		return "False"
+	case 'n':
+		return "Null"
+	}
+	return "Number"
+}
+
+// stringBytes reads a string token and returns its contents without the quotes,
+// still escaped, and whether it has escapes.
+func (s *scanner) stringBytes() ([]byte, bool, error) {
+	if err := s.expect('"'); err != nil {
+		return nil, false, err
+	}
+	start, escaped := s.pos, false
+	for s.pos < len(s.data) {
+		c := s.data[s.pos]
+		switch {
+		case c == '"':
+			s.pos++
+			return s.data[start : s.pos-1], escaped, nil
+		case c == '\\':
+			escaped = true
+			s.pos++
+			if s.pos >= len(s.data) {
+				return nil, false, errEOF
+			}
+			switch s.data[s.pos] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.pos++
+			case 'u':
+				if s.pos+5 > len(s.data) {
+					return nil, false, errEOF
+				}
+				for _, h := range s.data[s.pos+1 : s.pos+5] {
+					if unhex(h) < 0 {
+						return nil, false, errorf("Invalid escape sequence at position %d.", s.pos)
+					}
+				}
+				s.pos += 5
+			default:
+				return nil, false, errorf("Invalid escape sequence at position %d.", s.pos)
+			}
+		case c < 0x20:
+			return nil, false, errorf("Invalid control character in a string at position %d.", s.pos)
+		default:
+			s.pos++
+		}
+	}
+	return nil, false, errEOF
+}
+
+// string reads a string token and returns it unescaped.
+func (s *scanner) string() (string, error) {
+	b, escaped, err := s.stringBytes()
+	if err != nil {
+		return "", err
+	}
+	if !escaped {
+		return string(b), nil
+	}
+	return string(unescape(nil, b)), nil
+}
+
+// unescape appends the unescaped form of a string body that stringBytes checked.
+func unescape(dst, b []byte) []byte {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		i++
+		switch b[i] {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r := hex4(b[i+1:])
+			i += 4
+			if utf16.IsSurrogate(r) {
+				// The low half of a pair is the next escape: \uXXXX after i.
+				low := rune(-1)
+				if i+6 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+					low = hex4(b[i+3:])
+				}
+				if r = utf16.DecodeRune(r, low); r != utf8.RuneError {
+					i += 6
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+		default: // '"', '\\', '/'
+			dst = append(dst, b[i])
+		}
+		i++
+	}
+	return dst
+}
+
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c - 'a' + 10)
+	case 'A' <= c && c <= 'F':
+		return int(c - 'A' + 10)
+	}
+	return -1
+}
+
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b[:4] {
+		r = r<<4 | rune(unhex(c))
+	}
+	return r
+}
+
+// int reads an integer number token.
+func (s *scanner) int(name string) (int64, error) {
+	b, err := s.peek()
+	if err != nil {
+		return 0, err
+	}
+	start := s.pos
+	if b != '-' && (b < '0' || b > '9') {
+		return 0, errorf("Expected '%s' to be of type Integer.", name)
+	}
+	if err := s.number(); err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(string(s.data[start:s.pos]), 10, 64)
+	if err != nil {
+		return 0, errorf("Expected '%s' to be of type Integer.", name)
+	}
+	return n, nil
+}
+
+// number checks a number token.
+func (s *scanner) number() error {
+	d := s.data
+	i := s.pos
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	digits := func() bool {
+		start := i
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if i < len(d) && d[i] == '0' {
+		i++
+	} else if !digits() {
+		return s.invalidAt(i)
+	}
+	if i < len(d) && d[i] == '.' {
+		i++
+		if !digits() {
+			return s.invalidAt(i)
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return s.invalidAt(i)
+		}
+	}
+	s.pos = i
+	return nil
+}
+
+func (s *scanner) invalidAt(i int) error {
+	if i >= len(s.data) {
+		return errEOF
+	}
+	s.pos = i
+	return s.unexpected(s.data[i])
+}
+
+func (s *scanner) literal(word string) error {
+	if len(s.data)-s.pos < len(word) {
+		return errEOF
+	}
+	if string(s.data[s.pos:s.pos+len(word)]) != word {
+		return s.unexpected(s.data[s.pos])
+	}
+	s.pos += len(word)
+	return nil
+}
+
+// bool reads true or false.
+func (s *scanner) bool(name string) (bool, error) {
+	b, err := s.peek()
+	if err != nil {
+		return false, err
+	}
+	switch b {
+	case 't':
+		return true, s.literal("true")
+	case 'f':
+		return false, s.literal("false")
+	}
+	return false, errorf("Expected '%s' to be of type Boolean.", name)
+}
+
+// null consumes a null token if one is next.
+func (s *scanner) null() bool {
+	if b, err := s.peek(); err == nil && b == 'n' && s.literal("null") == nil {
+		return true
+	}
+	return false
+}
+
+// value checks one value of any kind and returns its text.
+func (s *scanner) value() (Raw, error) {
+	if _, err := s.peek(); err != nil {
+		return nil, err
+	}
+	start := s.pos
+	if err := s.skip(0); err != nil {
+		return nil, err
+	}
+	return Raw(s.data[start:s.pos]), nil
+}
+
+// skip checks one value of any kind, nested at most maxDepth deep.
+func (s *scanner) skip(depth int) error {
+	b, err := s.peek()
+	if err != nil {
+		return err
+	}
+	switch b {
+	case '"':
+		_, _, err := s.stringBytes()
+		return err
+	case 't':
+		return s.literal("true")
+	case 'f':
+		return s.literal("false")
+	case 'n':
+		return s.literal("null")
+	case '[', '{':
+		if depth >= s.maxDepth {
+			return errorf("The maximum configured depth of %d has been exceeded.", s.maxDepth)
+		}
+		s.pos++
+		end := byte(']')
+		if b == '{' {
+			end = '}'
+		}
+		if c, err := s.peek(); err != nil {
+			return err
+		} else if c == end {
+			s.pos++
+			return nil
+		}
+		for {
+			if b == '{' {
+				if _, _, err := s.stringBytes(); err != nil {
+					return err
+				}
+				if err := s.expect(':'); err != nil {
+					return err
+				}
+			}
+			if err := s.skip(depth + 1); err != nil {
+				return err
+			}
+			c, err := s.peek()
+			if err != nil {
+				return err
+			}
+			s.pos++
+			if c == end {
+				return nil
+			}
+			if c != ',' {
+				s.pos--
+				return s.unexpected(c)
+			}
+		}
+	}
+	if b == '-' || (b >= '0' && b <= '9') {
+		return s.number()
+	}
+	return s.unexpected(b)
+}
+
+// next reads the separator after a member or element: it reports true at the end
+// of the object or array and false before the next member.
+func (s *scanner) next(end byte) (bool, error) {
+	c, err := s.peek()
+	if err != nil {
+		return false, err
+	}
+	s.pos++
+	switch c {
+	case end:
+		return true, nil
+	case ',':
+		return false, nil
+	}
+	s.pos--
+	return false, s.unexpected(c)
+}
+
+// open consumes the start of an object or array and reports whether it is empty.
+func (s *scanner) open(start, end byte) (bool, error) {
+	if err := s.expect(start); err != nil {
+		return false, err
+	}
+	c, err := s.peek()
+	if err != nil {
+		return false, err
+	}
+	if c == end {
+		s.pos++
+		return true, nil
+	}
+	return false, nil
+}

@@ -1,0 +1,104 @@
+// Package protocol holds the SignalR hub protocol: the messages that flow over a
+// connection once the handshake is done, the handshake itself, and the codecs that
+// turn messages into bytes and back (JSON here; MessagePack plugs into the same
+// Protocol interface).
+//
+// Record boundaries are independent of transport frames: a Protocol parses one
+// record at a time from a byte slice that may hold several records or only part of
+// one, so transports treat the connection as a byte pipe.
+package protocol
+
+import "fmt"
+
+// Type is a hub message type number, as it appears on the wire.
+type Type int
+
+// The hub message types of the ASP.NET Core SignalR protocol.
+const (
+	Invocation       Type = 1 // a call of a method on the other side
+	StreamItem       Type = 2 // one item of a stream
+	Completion       Type = 3 // the end of an invocation or stream, with a result or an error
+	StreamInvocation Type = 4 // a call of a streaming method
+	CancelInvocation Type = 5 // asks the other side to stop a stream
+	Ping             Type = 6 // keep-alive
+	Close            Type = 7 // the sender is closing the connection
+	Ack              Type = 8 // stateful reconnect: messages received so far
+	Sequence         Type = 9 // stateful reconnect: id of the next message sent
+)
+
+// String returns the message type's name.
+func (t Type) String() string {
+	switch t {
+	case Invocation:
+		return "Invocation"
+	case StreamItem:
+		return "StreamItem"
+	case Completion:
+		return "Completion"
+	case StreamInvocation:
+		return "StreamInvocation"
+	case CancelInvocation:
+		return "CancelInvocation"
+	case Ping:
+		return "Ping"
+	case Close:
+		return "Close"
+	case Ack:
+		return "Ack"
+	case Sequence:
+		return "Sequence"
+	}
+	return fmt.Sprintf("Type(%d)", int(t))
+}
+
+// Raw is a value exactly as a protocol encoded it: a JSON text or a MessagePack
+// object. Parsed messages carry their payloads as Raw, and Protocol.Decode turns
+// one into a Go value. A Raw given as a value to encode is written verbatim, so it
+// must be in the encoding of the protocol that writes it.
+type Raw []byte
+
+// Message is one hub protocol message of any type. Which fields are meaningful
+// depends on Type, as in the protocol specification.
+//
+// Payloads go out and come in differently: to send, set Arguments, Item and
+// Result to Go values; a parsed message carries them as RawArguments, RawItem and
+// RawResult instead, still encoded, so that the receiver decodes each straight
+// into the Go type it expects. A Raw that a parsed message holds points into the
+// buffer it was parsed from and is valid only as long as that buffer is.
+type Message struct {
+	Type           Type
+	InvocationID   string            // Invocation (empty: no reply wanted), StreamItem, Completion, StreamInvocation, CancelInvocation
+	Target         string            // Invocation, StreamInvocation
+	Arguments      []any             // Invocation, StreamInvocation: values to encode
+	RawArguments   []Raw             // Invocation, StreamInvocation: parsed arguments
+	StreamIDs      []string          // Invocation, StreamInvocation: upload streams
+	Headers        map[string]string // types 1 to 5
+	Item           any               // StreamItem: value to encode
+	RawItem        Raw               // StreamItem: parsed item
+	Result         any               // Completion: value to encode when HasResult
+	RawResult      Raw               // Completion: parsed result when HasResult
+	HasResult      bool              // Completion: a result is present (it may be null)
+	Error          string            // Completion, Close
+	AllowReconnect bool              // Close
+	SequenceID     int64             // Ack, Sequence
+}
+
+// Reset clears m for reuse, keeping the capacity of its slices.
+func (m *Message) Reset() {
+	args, raw, ids := m.Arguments[:0], m.RawArguments[:0], m.StreamIDs[:0]
+	clear(m.Arguments)
+	clear(m.RawArguments)
+	*m = Message{Arguments: args, RawArguments: raw, StreamIDs: ids}
+}
+
+// Error is a protocol violation: a message that cannot be parsed or that breaks
+// the protocol's rules. Its text follows ASP.NET Core's where one exists.
+type Error struct {
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+func errorf(format string, args ...any) error {
+	return &Error{Msg: fmt.Sprintf(format, args...)}
+}
