@@ -12,6 +12,12 @@ type Clients struct {
 	lm LifetimeManager
 }
 
+// Client is a target of exactly one connection: besides sending to it, a hub can
+// invoke a method on it and wait for its result.
+type Client struct {
+	Target
+}
+
 // Target is a set of connections to send to.
 type Target struct {
 	lm     LifetimeManager
@@ -39,8 +45,8 @@ func (c Clients) AllExcept(ids ...string) Target {
 }
 
 // Client is the connection with the given id.
-func (c Clients) Client(id string) Target {
-	return Target{lm: c.lm, kind: toConnections, keys: []string{id}}
+func (c Clients) Client(id string) Client {
+	return Client{Target{lm: c.lm, kind: toConnections, keys: []string{id}}}
 }
 
 // Clients are the connections with the given ids.
@@ -78,12 +84,12 @@ func (c Clients) Users(ids ...string) Target {
 var ErrNoCaller = errors.New("hub: no calling connection: Caller, Others and OthersInGroup need the ctx of a hub method")
 
 // Caller is the connection whose hub method ctx belongs to.
-func (c Clients) Caller(ctx context.Context) Target {
+func (c Clients) Caller(ctx context.Context) Client {
 	conn := ConnFromContext(ctx)
 	if conn == nil {
-		return Target{err: ErrNoCaller}
+		return Client{Target{err: ErrNoCaller}}
 	}
-	return Target{lm: c.lm, kind: toConnections, keys: []string{conn.id}}
+	return c.Client(conn.id)
 }
 
 // Others is every connection but the caller's.
