@@ -136,6 +136,22 @@ func (t Target) SendMessage(ctx context.Context, m *Message) error {
 	return t.lm.SendAll(ctx, m, t.except)
 }
 
+// Invoke calls method on the client and waits for the value its handler
+// returns, which it decodes into result (nil to ignore it). ctx bounds the wait.
+// A client that answers with an error, or has no handler ("Client didn't
+// provide a result."), yields an *Error with the client's text; a connection
+// that closes first yields an error that names it.
+//
+// Invoking the caller of a running hub method needs MaxParallelInvocations of
+// at least 2: with one, the caller's invocations run one at a time and its
+// answer could never be read.
+func (c Client) Invoke(ctx context.Context, method string, result any, args ...any) error {
+	if c.err != nil {
+		return c.err
+	}
+	return c.lm.InvokeConnection(ctx, c.keys[0], method, args, result)
+}
+
 // Groups adds connections to groups and removes them.
 type Groups struct {
 	lm LifetimeManager

@@ -1,12 +1,14 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,15 +36,17 @@ type Conn struct {
 	sem chan struct{}    // slots for parallel invocations; nil when only one
 	wg  sync.WaitGroup   // parallel invocations running
 
-	lastWrite atomic.Int64 // unix nanoseconds of the last write to the transport
+	lastWrite atomic.Int64  // unix nanoseconds of the last write to the transport
+	lastID    atomic.Uint64 // of the invocations this server sent for client results
 
 	mu       sync.Mutex
-	out      *buffer          // encoded messages waiting for the transport
-	scratch  protocol.Message // reused to encode replies
-	flushing bool             // a goroutine is writing out
-	closing  bool             // nothing more is queued; the transport closes after out
-	ended    bool             // the writer has ended the transport's side
-	closed   chan struct{}    // closed when ended
+	out      *buffer                      // encoded messages waiting for the transport
+	scratch  protocol.Message             // reused to encode replies
+	results  map[string]chan clientResult // client results awaited, by invocation id
+	flushing bool                         // a goroutine is writing out
+	closing  bool                         // nothing more is queued; the transport closes after out
+	ended    bool                         // the writer has ended the transport's side
+	closed   chan struct{}                // closed when ended
 	finished sync.Once
 }
 
@@ -114,6 +118,82 @@ func (c *Conn) Close(err error) {
 		text = clientText(textConnectionClosed, err, c.srv.opts.DetailedErrors)
 	}
 	c.closeWith(&protocol.Message{Type: protocol.Close, Error: text}, false)
+}
+
+// ErrSelfInvoke is returned when a hub method waits for a result from its own
+// caller while the caller's invocations run one at a time.
+var ErrSelfInvoke = errors.New("hub: a hub method cannot wait for a client result from its own caller while MaxParallelInvocations is 1; set hub.Options.MaxParallelInvocations to 2 or more")
+
+// clientResult is a client's answer to an invocation from the server.
+type clientResult struct {
+	raw   protocol.Raw
+	has   bool
+	error string
+}
+
+// Invoke calls method on this connection and waits for its result; see
+// Client.Invoke.
+func (c *Conn) Invoke(ctx context.Context, method string, result any, args ...any) error {
+	if c.sem == nil && ConnFromContext(ctx) == c {
+		return ErrSelfInvoke
+	}
+	id := strconv.FormatUint(c.lastID.Add(1), 10)
+	ch := make(chan clientResult, 1)
+	c.mu.Lock()
+	if c.results == nil {
+		c.results = make(map[string]chan clientResult)
+	}
+	c.results[id] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.results, id)
+		c.mu.Unlock()
+	}()
+	var encodeErr error
+	queued := c.queue(func(dst []byte) ([]byte, error) {
+		m := &c.scratch
+		*m = protocol.Message{Type: protocol.Invocation, InvocationID: id, Target: method, Arguments: args}
+		out, err := c.proto.Append(dst, m)
+		*m = protocol.Message{}
+		encodeErr = err
+		return out, err
+	})
+	if encodeErr != nil {
+		return encodeErr
+	}
+	if !queued {
+		return c.disconnected()
+	}
+	select {
+	case r := <-ch:
+		if r.error != "" {
+			return &Error{Message: r.error}
+		}
+		if result != nil && r.has {
+			return c.proto.Decode(r.raw, result)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.ctx.Done():
+		return c.disconnected()
+	}
+}
+
+func (c *Conn) disconnected() error {
+	return fmt.Errorf("hub: connection '%s' disconnected", c.id)
+}
+
+// completed delivers a Completion to the client result waiting for it, if any.
+func (c *Conn) completed(m *protocol.Message) {
+	c.mu.Lock()
+	ch := c.results[m.InvocationID]
+	delete(c.results, m.InvocationID)
+	c.mu.Unlock()
+	if ch != nil {
+		ch <- clientResult{raw: bytes.Clone(m.RawResult), has: m.HasResult, error: m.Error}
+	}
 }
 
 // closeWith queues a last message, if any, and closes the connection after it.
@@ -372,11 +452,13 @@ func (c *Conn) dispatch(m *protocol.Message) error {
 		}
 	case protocol.StreamItem:
 		return &detailError{kind: "KeyNotFoundException", msg: fmt.Sprintf("No stream with id '%s' could be found.", m.InvocationID)}
+	case protocol.Completion:
+		c.completed(m)
 	case protocol.Close:
 		c.closeWith(nil, false)
 	}
-	// Ping needs nothing more than its arrival; Completion and CancelInvocation
-	// for nothing pending, Ack, Sequence and unknown types are ignored.
+	// Ping needs nothing more than its arrival; CancelInvocation for nothing
+	// running, Ack, Sequence and unknown types are ignored.
 	return nil
 }
 

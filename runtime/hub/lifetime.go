@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -26,6 +27,10 @@ type LifetimeManager interface {
 	SendGroups(ctx context.Context, groups []string, m *Message, except []string) error
 	// SendUsers delivers m to every connection of the given users.
 	SendUsers(ctx context.Context, users []string, m *Message) error
+
+	// InvokeConnection calls method on one connection and waits for its result,
+	// which it decodes into result (nil to ignore it): a client result.
+	InvokeConnection(ctx context.Context, connID, method string, args []any, result any) error
 
 	// AddToGroup adds a connection to a group.
 	AddToGroup(ctx context.Context, connID, group string) error
@@ -162,6 +167,17 @@ func (l *MemoryLifetime) sendSets(sets map[string]map[*Conn]struct{}, keys []str
 		}
 	}
 	return first
+}
+
+// InvokeConnection calls method on a local connection and waits for its result.
+func (l *MemoryLifetime) InvokeConnection(ctx context.Context, connID, method string, args []any, result any) error {
+	l.mu.RLock()
+	c := l.conns[connID]
+	l.mu.RUnlock()
+	if c == nil {
+		return fmt.Errorf("%w: '%s'", ErrNoConnection, connID)
+	}
+	return c.Invoke(ctx, method, result, args...)
 }
 
 // AddToGroup adds the connection to the group.

@@ -47,6 +47,7 @@ type Server struct {
 	pending map[string]pendingConn // negotiated, by connection token
 	conns   map[*Conn]struct{}
 	beating bool          // the heartbeat goroutine runs
+	stop    chan struct{} // closed by Shutdown to end the heartbeat
 	closed  bool          // Shutdown was called
 	drained chan struct{} // closed when the last connection is gone after Shutdown
 }
@@ -69,6 +70,7 @@ func New(methods []Method, opts Options) *Server {
 		methods: table,
 		pending: make(map[string]pendingConn),
 		conns:   make(map[*Conn]struct{}),
+		stop:    make(chan struct{}),
 	}
 	s.log = s.opts.Logger
 	s.upgrader = websocket.Upgrader{
@@ -330,7 +332,13 @@ func (s *Server) beat() {
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
 	var conns []*Conn
-	for now := range ticker.C {
+	for {
+		var now time.Time
+		select {
+		case now = <-ticker.C:
+		case <-s.stop:
+			return
+		}
 		s.mu.Lock()
 		for token, p := range s.pending {
 			if now.Sub(p.created) > o.HandshakeTimeout {
@@ -359,7 +367,10 @@ func (s *Server) beat() {
 // connections are gone or ctx ends; then it cuts the rest off.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.closed = true
+	if !s.closed {
+		s.closed = true
+		close(s.stop)
+	}
 	clear(s.pending)
 	conns := slices.Collect(func(yield func(*Conn) bool) {
 		for c := range s.conns {

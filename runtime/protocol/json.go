@@ -249,7 +249,7 @@ func (p *JSONProtocol) Append(dst []byte, m *Message) ([]byte, error) {
 	var err error
 	switch m.Type {
 	case Invocation, StreamInvocation, StreamItem, Completion, CancelInvocation:
-		if m.InvocationID != "" {
+		if m.InvocationID != "" || m.Type != Invocation {
 			dst = append(dst, `,"invocationId":`...)
 			dst = appendString(dst, m.InvocationID)
 		}
