@@ -101,9 +101,9 @@ func TestTargets(t *testing.T) {
 		}
 	}
 	expectNotes(t, h, all, map[string][]string{
-		"alice": {"all", "clients", "red", "groups", "user"},
-		"bob":   {"all", "allExcept", "clients", "red", "groups", "users"},
-		"carol": {"all", "client", "groups", "groupExcept", "users"},
+		"alice":                     {"all", "clients", "red", "groups", "user"},
+		"bob":                       {"all", "allExcept", "clients", "red", "groups", "users"},
+		"carol":                     {"all", "client", "groups", "groupExcept", "users"},
 		"alice's second connection": {"all", "allExcept", "user"},
 	})
 
