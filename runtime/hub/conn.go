@@ -217,6 +217,31 @@ func (c *Conn) closeWith(last *protocol.Message, allowReconnect bool) {
 // queue appends an encoded message to the outgoing bytes and makes sure a
 // writer will send it. It reports false when the connection is closing.
 func (c *Conn) queue(encode func(dst []byte) ([]byte, error)) bool {
+	return c.enqueue(encode, true)
+}
+
+// reply queues an answer to the client's invocation. When the reading
+// goroutine runs the invocation, no writer is started: the reader writes what
+// is queued once it has handled the whole frame (flushOwn), so a frame of
+// invocations costs one write and no goroutine.
+func (c *Conn) reply(encode func(dst []byte) ([]byte, error)) bool {
+	return c.enqueue(encode, c.sem != nil)
+}
+
+// flushOwn writes what is queued on the calling goroutine, unless a writer is
+// already at work.
+func (c *Conn) flushOwn() {
+	c.mu.Lock()
+	if c.flushing || c.out == nil {
+		c.mu.Unlock()
+		return
+	}
+	c.flushing = true
+	c.mu.Unlock()
+	c.flush()
+}
+
+func (c *Conn) enqueue(encode func(dst []byte) ([]byte, error), wake bool) bool {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
@@ -229,7 +254,9 @@ func (c *Conn) queue(encode func(dst []byte) ([]byte, error)) bool {
 		c.t.abort()
 		return false
 	}
-	c.wakeLocked()
+	if wake {
+		c.wakeLocked()
+	}
 	c.mu.Unlock()
 	return err == nil
 }
@@ -355,6 +382,7 @@ func (c *Conn) read(r io.Reader) error {
 		c.in.free()
 		c.in = nil
 	}
+	c.flushOwn()
 	return nil
 }
 
@@ -520,7 +548,7 @@ func (c *Conn) call(meth *Method, id string, raw []protocol.Raw) {
 	if id == "" {
 		return
 	}
-	c.queue(func(dst []byte) ([]byte, error) {
+	c.reply(func(dst []byte) ([]byte, error) {
 		m := &c.scratch
 		*m = protocol.Message{Type: protocol.Completion, InvocationID: id, Result: result, HasResult: !meth.Void}
 		out, err := c.proto.Append(dst, m)
@@ -552,7 +580,7 @@ func (c *Conn) fail(id, text string) {
 	if id == "" {
 		return
 	}
-	c.queue(func(dst []byte) ([]byte, error) {
+	c.reply(func(dst []byte) ([]byte, error) {
 		m := &c.scratch
 		*m = protocol.Message{Type: protocol.Completion, InvocationID: id, Error: text}
 		out, err := c.proto.Append(dst, m)

@@ -45,8 +45,26 @@ func (a Args) Decode(i int, v any) error {
 // Arg decodes argument i as a T.
 func Arg[T any](a Args, i int) (T, error) {
 	var v T
-	err := a.Decode(i, &v)
-	return v, err
+	// A string decodes without its header escaping to the heap, when the
+	// protocol can.
+	if p, ok := any(&v).(*string); ok {
+		if d, ok := a.proto.(stringDecoder); ok {
+			s, err := d.DecodeString(a.raw[i])
+			if err != nil {
+				return v, &bindError{index: i, err: err}
+			}
+			*p = s
+			return v, nil
+		}
+	}
+	pv := new(T)
+	err := a.Decode(i, pv)
+	return *pv, err
+}
+
+// stringDecoder is a protocol that decodes strings without a pointer.
+type stringDecoder interface {
+	DecodeString(protocol.Raw) (string, error)
 }
 
 // NewArgs returns Args over encoded values, for tests and transports of other

@@ -21,7 +21,8 @@ func ParseHandshakeRequest(data []byte) (HandshakeRequest, int, error) {
 		return req, 0, nil
 	}
 	var seenProtocol, seenVersion bool
-	err := parseObject(data[:end], func(s *scanner, key []byte) error {
+	s := scanner{data: data[:end], maxDepth: DefaultMaxDepth}
+	err := s.object(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "protocol":
@@ -74,7 +75,8 @@ func ParseHandshakeResponse(data []byte) (errText string, n int, err error) {
 	if end < 0 {
 		return "", 0, nil
 	}
-	err = parseObject(data[:end], func(s *scanner, key []byte) error {
+	s := scanner{data: data[:end], maxDepth: DefaultMaxDepth}
+	err = s.object(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "error":
@@ -87,39 +89,4 @@ func ParseHandshakeResponse(data []byte) (errText string, n int, err error) {
 		return err
 	})
 	return errText, end + 1, err
-}
-
-// parseObject reads one JSON object, calling prop for each property with the
-// scanner placed at its value.
-func parseObject(data []byte, prop func(s *scanner, key []byte) error) error {
-	s := scanner{data: data, maxDepth: DefaultMaxDepth}
-	b, err := s.peek()
-	if err != nil {
-		return err
-	}
-	if b != '{' {
-		return errorf("Unexpected JSON Token Type '%s'. Expected a JSON Object.", tokenName(b))
-	}
-	empty, err := s.open('{', '}')
-	for !empty && err == nil {
-		var key []byte
-		if key, _, err = s.stringBytes(); err != nil {
-			break
-		}
-		if err = s.expect(':'); err != nil {
-			break
-		}
-		if err = prop(&s, key); err != nil {
-			break
-		}
-		empty, err = s.next('}')
-	}
-	if err != nil {
-		return err
-	}
-	s.skipSpace()
-	if s.pos != len(data) {
-		return s.unexpected(data[s.pos])
-	}
-	return nil
 }

@@ -68,21 +68,57 @@ const (
 )
 
 func (p *JSONProtocol) parse(data []byte, m *Message) error {
+	s := scanner{data: data, maxDepth: p.depth()}
 	var seen int
-	depth := p.depth()
-	err := parseObject(data, func(s *scanner, key []byte) error {
-		s.maxDepth = depth
-		return property(s, key, m, &seen)
-	})
+	var n names
+	done, err := s.beginObject()
+	for !done && err == nil {
+		var key []byte
+		if key, err = s.key(); err == nil {
+			if err = property(&s, key, m, &seen, &n); err == nil {
+				done, err = s.next('}')
+			}
+		}
+	}
+	if err == nil {
+		err = s.end()
+	}
 	if err != nil {
 		return err
 	}
+	m.InvocationID, m.Target = n.strings()
 	return check(m, seen)
+}
+
+// names holds the invocation id and target of a message as read, to make both
+// strings with one allocation.
+type names struct {
+	id, target       []byte
+	idEsc, targetEsc bool
+}
+
+func (n *names) strings() (id, target string) {
+	if len(n.id)+len(n.target) == 0 {
+		return "", ""
+	}
+	var buf [128]byte
+	b := appendText(buf[:0], n.id, n.idEsc)
+	split := len(b)
+	b = appendText(b, n.target, n.targetEsc)
+	all := string(b)
+	return all[:split], all[split:]
+}
+
+func appendText(dst, b []byte, escaped bool) []byte {
+	if escaped {
+		return unescape(dst, b)
+	}
+	return append(dst, b...)
 }
 
 // property reads the value of one envelope property. Unknown properties are
 // skipped, as ASP.NET Core does.
-func property(s *scanner, key []byte, m *Message, seen *int) error {
+func property(s *scanner, key []byte, m *Message, seen *int, n *names) error {
 	var err error
 	switch string(key) {
 	case "type":
@@ -90,10 +126,10 @@ func property(s *scanner, key []byte, m *Message, seen *int) error {
 		t, err = s.int("type")
 		m.Type, *seen = Type(t), *seen|hasType
 	case "invocationId":
-		m.InvocationID, err = s.stringProp("invocationId")
+		n.id, n.idEsc, err = s.stringOrNull("invocationId")
 		*seen |= hasInvocationID
 	case "target":
-		m.Target, err = s.stringProp("target")
+		n.target, n.targetEsc, err = s.stringOrNull("target")
 		*seen |= hasTarget
 	case "arguments":
 		err = s.arguments(m)
@@ -122,18 +158,16 @@ func property(s *scanner, key []byte, m *Message, seen *int) error {
 	return err
 }
 
+// stringProp reads a string, or null as "".
 func (s *scanner) stringProp(name string) (string, error) {
-	b, err := s.peek()
-	if err != nil {
+	b, escaped, err := s.stringOrNull(name)
+	if err != nil || b == nil {
 		return "", err
 	}
-	if b == 'n' && s.null() {
-		return "", nil
+	if escaped {
+		return string(unescape(nil, b)), nil
 	}
-	if b != '"' {
-		return "", errorf("Expected '%s' to be of type String.", name)
-	}
-	return s.string()
+	return string(b), nil
 }
 
 func (s *scanner) arguments(m *Message) error {

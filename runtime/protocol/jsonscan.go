@@ -399,3 +399,69 @@ func (s *scanner) open(start, end byte) (bool, error) {
 	}
 	return false, nil
 }
+
+// object reads one JSON object that must fill the rest of the data, calling
+// member for each member with the scanner placed at its value. It is for the
+// cold paths (the handshake); the hot one, JSONProtocol.parse, runs the same
+// steps in a loop of its own so that nothing escapes to the heap.
+func (s *scanner) object(member func(key []byte) error) error {
+	done, err := s.beginObject()
+	for !done && err == nil {
+		var key []byte
+		if key, err = s.key(); err == nil {
+			if err = member(key); err == nil {
+				done, err = s.next('}')
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return s.end()
+}
+
+// beginObject consumes the start of the object that the data must hold and
+// reports whether it is empty.
+func (s *scanner) beginObject() (bool, error) {
+	b, err := s.peek()
+	if err != nil {
+		return false, err
+	}
+	if b != '{' {
+		return false, errorf("Unexpected JSON Token Type '%s'. Expected a JSON Object.", tokenName(b))
+	}
+	return s.open('{', '}')
+}
+
+// key reads a member's name and the colon after it.
+func (s *scanner) key() ([]byte, error) {
+	key, _, err := s.stringBytes()
+	if err == nil {
+		err = s.expect(':')
+	}
+	return key, err
+}
+
+// end checks that only space is left.
+func (s *scanner) end() error {
+	s.skipSpace()
+	if s.pos != len(s.data) {
+		return s.unexpected(s.data[s.pos])
+	}
+	return nil
+}
+
+// stringOrNull reads a string token, still escaped, or null (as nil).
+func (s *scanner) stringOrNull(name string) ([]byte, bool, error) {
+	b, err := s.peek()
+	if err != nil {
+		return nil, false, err
+	}
+	if b == 'n' && s.null() {
+		return nil, false, nil
+	}
+	if b != '"' {
+		return nil, false, errorf("Expected '%s' to be of type String.", name)
+	}
+	return s.stringBytes()
+}

@@ -1,0 +1,63 @@
+package hub
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/hubgen/hubgen/runtime/protocol"
+)
+
+// discard is a transport that drops what it is given.
+type discard struct{ writes int }
+
+func (*discard) name() string                          { return "discard" }
+func (*discard) supports(protocol.TransferFormat) bool { return true }
+func (d *discard) write(p []byte) error                { d.writes++; return nil }
+func (*discard) closeWrite()                           {}
+func (*discard) abort()                                {}
+
+// frameReader reads one frame again and again without allocating.
+type frameReader struct {
+	frame []byte
+	off   int
+}
+
+func (r *frameReader) Read(p []byte) (int, error) {
+	if r.off == len(r.frame) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.frame[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// BenchmarkDispatch measures the server's work for one invocation without a
+// socket: parse the frame, find the method, decode its argument, call it,
+// encode the completion and hand it to the transport.
+func BenchmarkDispatch(b *testing.B) {
+	echo := Method{Name: "Echo", Args: 1, Call: func(ctx context.Context, a Args) (any, error) {
+		return Arg[string](a, 0)
+	}}
+	srv := New([]Method{echo}, Options{Logger: slog.New(slog.DiscardHandler)})
+	c := newConn(srv, "id", httptest.NewRequest("GET", "/", nil), nil)
+	t := &discard{}
+	c.t = t
+	r := &frameReader{frame: []byte(`{"protocol":"json","version":1}` + "\x1e")}
+	if err := c.read(r); err != nil {
+		b.Fatal(err)
+	}
+	r.frame = []byte(`{"type":1,"invocationId":"123","target":"Echo","arguments":["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]}` + "\x1e")
+	b.ReportAllocs()
+	for b.Loop() {
+		r.off = 0
+		if err := c.read(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if t.writes == 0 {
+		b.Fatal("nothing was written")
+	}
+}
