@@ -270,7 +270,7 @@ func TestOnConnectedErrorClosesConnection(t *testing.T) {
 	}, echo)
 	c := dial(t, h.url, nil)
 	c.send(`{"protocol":"json","version":1}`)
-	_, records := c.closed()
+	records, _ := c.closed()
 	want := []string{"{}", `{"type":7,"error":"Connection closed with an error. HubException: not today"}`}
 	if strings.Join(records, "|") != strings.Join(want, "|") {
 		t.Errorf("got %q", records)

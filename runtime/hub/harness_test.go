@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -139,13 +138,13 @@ func (c *rawClient) message() map[string]any {
 
 // closed reads until the server closes the socket and returns the close error
 // and the records that came before it (pings left out).
-func (c *rawClient) closed() (error, []string) {
+func (c *rawClient) closed() ([]string, error) {
 	c.t.Helper()
 	var records []string
 	for {
 		r, err := c.read()
 		if err != nil {
-			return err, records
+			return records, err
 		}
 		if r != `{"type":6}` {
 			records = append(records, r)
@@ -176,22 +175,4 @@ func post(t *testing.T, url string) (*http.Response, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp, string(body)
-}
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

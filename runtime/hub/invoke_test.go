@@ -269,7 +269,7 @@ func TestProtocolErrorsCloseWithMessage(t *testing.T) {
 			other := connect(t, h.url)
 			c := connect(t, h.url)
 			tt.send(c)
-			err, records := c.closed()
+			records, err := c.closed()
 			if len(records) != 1 || records[0] != tt.want {
 				t.Errorf("got %q\nwant %s", records, tt.want)
 			}
@@ -299,7 +299,7 @@ func TestClientCloseMessage(t *testing.T) {
 	h := newTestHub(t, hub.Options{OnDisconnected: func(ctx context.Context, c *hub.Conn, err error) { disconnected <- err }}, echo)
 	c := connect(t, h.url)
 	c.send(`{"type":7}`)
-	if err, _ := c.closed(); !isCloseCode(err, websocket.CloseNormalClosure) {
+	if _, err := c.closed(); !isCloseCode(err, websocket.CloseNormalClosure) {
 		t.Errorf("close: %v", err)
 	}
 	if err := <-disconnected; err != nil {

@@ -36,7 +36,7 @@ func TestClientTimeout(t *testing.T) {
 		}
 	}
 	// A silent one is dropped.
-	if err, _ := c.closed(); err == nil {
+	if _, err := c.closed(); err == nil {
 		t.Fatal("no close")
 	}
 	if err := <-disconnected; err == nil || !strings.Contains(err.Error(), "timeout") {
@@ -102,7 +102,7 @@ func TestShutdownClosesWithReconnectAllowed(t *testing.T) {
 	c := connect(t, h.url)
 	done := make(chan error)
 	go func() { done <- h.Shutdown(context.Background()) }()
-	err, records := c.closed()
+	records, err := c.closed()
 	if len(records) != 1 || records[0] != `{"type":7,"allowReconnect":true}` {
 		t.Errorf("records: %q", records)
 	}
@@ -137,7 +137,7 @@ func TestShutdownTimeoutCutsConnectionsOff(t *testing.T) {
 	if err := h.Shutdown(ctx); err != context.DeadlineExceeded {
 		t.Errorf("Shutdown = %v, want the deadline", err)
 	}
-	if err, _ := c.closed(); err == nil {
+	if _, err := c.closed(); err == nil {
 		t.Error("the connection survived")
 	}
 }

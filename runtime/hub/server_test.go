@@ -135,7 +135,7 @@ func TestHandshake(t *testing.T) {
 			t.Errorf("handshake %s: got %s, want %s", tt.request, got, tt.response)
 		}
 		if tt.response != "{}" {
-			if err, _ := c.closed(); !isCloseCode(err, websocket.CloseNormalClosure) {
+			if _, err := c.closed(); !isCloseCode(err, websocket.CloseNormalClosure) {
 				t.Errorf("after a refused handshake: %v, want a normal close", err)
 			}
 		}
@@ -180,7 +180,7 @@ func TestHandshakeTimeout(t *testing.T) {
 	h := newTestHub(t, hub.Options{HandshakeTimeout: 100 * time.Millisecond}, echo)
 	c := dial(t, h.url, nil)
 	c.frame(`{"protocol":"js`) // never finished
-	err, records := c.closed()
+	records, err := c.closed()
 	if len(records) != 1 || records[0] != `{"error":"Handshake was canceled."}` {
 		t.Errorf("records before close: %q (%v)", records, err)
 	}
