@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every check and test of hubgen on a machine with Go and Node:
+# installs the Node packages the interop suites need (npm ci), checks formatting,
+# vet and staticcheck, then runs all Go tests with the race detector.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== npm ci"
+for lock in $(git ls-files '*package-lock.json'); do
+  npm ci --prefix "$(dirname "$lock")" --no-audit --no-fund --loglevel=error
+done
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "not gofmt-clean:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet, staticcheck"
+staticcheck="go run honnef.co/go/tools/cmd/staticcheck@v0.8.2"
+go vet ./...
+$staticcheck ./...
+(cd bench && go vet ./... && $staticcheck ./...)
+
+echo "== go test -race"
+go test -race -count=1 ./...
+(cd bench && go build ./...)
