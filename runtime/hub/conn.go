@@ -40,13 +40,18 @@ type Conn struct {
 	lastID    atomic.Uint64 // of the invocations this server sent for client results
 
 	mu       sync.Mutex
-	out      *buffer                      // encoded messages waiting for the transport
-	scratch  protocol.Message             // reused to encode replies
-	results  map[string]chan clientResult // client results awaited, by invocation id
-	flushing bool                         // a goroutine is writing out
-	closing  bool                         // nothing more is queued; the transport closes after out
-	ended    bool                         // the writer has ended the transport's side
-	closed   chan struct{}                // closed when ended
+	out      *buffer                       // encoded messages waiting for the transport
+	scratch  protocol.Message              // reused to encode replies
+	results  map[string]chan clientResult  // client results awaited, by invocation id
+	streams  map[string]context.CancelFunc // server-to-client streams running, by invocation id
+	uploads  map[string]*upload            // client-to-server streams open, by stream id
+	queued   int64                         // bytes ever queued
+	written  int64                         // bytes ever written
+	progress chan struct{}                 // closed when written grows; made by waiters
+	flushing bool                          // a goroutine is writing out
+	closing  bool                          // nothing more is queued; the transport closes after out
+	ended    bool                          // the writer has ended the transport's side
+	closed   chan struct{}                 // closed when ended
 	finished sync.Once
 }
 
@@ -221,11 +226,11 @@ func (c *Conn) queue(encode func(dst []byte) ([]byte, error)) bool {
 }
 
 // reply queues an answer to the client's invocation. When the reading
-// goroutine runs the invocation, no writer is started: the reader writes what
-// is queued once it has handled the whole frame (flushOwn), so a frame of
-// invocations costs one write and no goroutine.
-func (c *Conn) reply(encode func(dst []byte) ([]byte, error)) bool {
-	return c.enqueue(encode, c.sem != nil)
+// goroutine runs the invocation (inline), no writer is started: the reader
+// writes what is queued once it has handled the whole frame (flushOwn), so a
+// frame of invocations costs one write and no goroutine.
+func (c *Conn) reply(encode func(dst []byte) ([]byte, error), inline bool) bool {
+	return c.enqueue(encode, !inline)
 }
 
 // flushOwn writes what is queued on the calling goroutine, unless a writer is
@@ -277,6 +282,7 @@ func (c *Conn) appendLocked(encode func(dst []byte) ([]byte, error)) error {
 		return err
 	}
 	c.out.b = out
+	c.queued += int64(len(out) - n)
 	return nil
 }
 
@@ -291,8 +297,16 @@ func (c *Conn) wakeLocked() {
 // flush writes queued bytes until none are left; when the connection is closing
 // it then ends the transport's side of the conversation. At most one runs.
 func (c *Conn) flush() {
+	wrote := 0
 	for {
 		c.mu.Lock()
+		if wrote > 0 {
+			c.written += int64(wrote)
+			if c.progress != nil {
+				close(c.progress)
+				c.progress = nil
+			}
+		}
 		b := c.out
 		c.out = nil
 		if b == nil {
@@ -307,6 +321,7 @@ func (c *Conn) flush() {
 			return
 		}
 		c.mu.Unlock()
+		wrote = len(b.b)
 		err := c.t.write(b.b)
 		b.free()
 		if err != nil {
@@ -473,43 +488,80 @@ func (c *Conn) dispatch(m *protocol.Message) error {
 	case protocol.Invocation:
 		c.invoke(m)
 	case protocol.StreamInvocation:
-		if meth := c.srv.methods.lookup(m.Target); meth != nil {
-			c.fail(m.InvocationID, fmt.Sprintf(textNonStreaming, meth.Name))
-		} else {
-			c.fail(m.InvocationID, fmt.Sprintf(textBindFailed, m.Target)+" HubException: "+textMethodMissing)
-		}
+		c.invoke(m)
 	case protocol.StreamItem:
-		return &detailError{kind: "KeyNotFoundException", msg: fmt.Sprintf("No stream with id '%s' could be found.", m.InvocationID)}
+		return c.uploadItem(m)
 	case protocol.Completion:
-		c.completed(m)
+		if !c.uploadDone(m) {
+			c.completed(m)
+		}
+	case protocol.CancelInvocation:
+		c.cancelStream(m.InvocationID)
 	case protocol.Close:
 		c.closeWith(nil, false)
 	}
-	// Ping needs nothing more than its arrival; CancelInvocation for nothing
-	// running, Ack, Sequence and unknown types are ignored.
+	// Ping needs nothing more than its arrival; Ack, Sequence and unknown
+	// types are ignored.
 	return nil
 }
 
-// invoke runs an Invocation: at once when invocations run one at a time, or on
-// a goroutine of its own when more may run in parallel.
+// invoke runs an Invocation or a StreamInvocation. A plain invocation runs at
+// once when invocations run one at a time, or on a goroutine of its own when
+// more may run in parallel. Streams, and invocations with upload streams, run on
+// goroutines of their own and do not count against MaxParallelInvocations, as
+// in ASP.NET Core: the reader must go on reading their items.
 func (c *Conn) invoke(m *protocol.Message) {
 	meth := c.srv.methods.lookup(m.Target)
-	if meth == nil {
-		c.fail(m.InvocationID, fmt.Sprintf(textBindFailed, m.Target)+" HubException: "+textMethodMissing)
+	id, streaming := m.InvocationID, m.Type == protocol.StreamInvocation
+	switch {
+	case meth == nil:
+		c.fail(id, fmt.Sprintf(textBindFailed, m.Target)+" HubException: "+textMethodMissing, true)
+		return
+	case streaming && meth.Stream == nil:
+		c.fail(id, fmt.Sprintf(textNonStreaming, meth.Name), true)
+		return
+	case !streaming && meth.Stream != nil:
+		c.fail(id, fmt.Sprintf(textStreamingMethod, meth.Name), true)
+		return
+	case len(m.StreamIDs) != meth.Uploads:
+		err := invalidData(textStreamCount, len(m.StreamIDs), meth.Uploads)
+		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, true)
+		return
+	case len(m.RawArguments) != meth.Args:
+		err := invalidData(textArgCount, len(m.RawArguments), meth.Args)
+		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, true)
 		return
 	}
-	if c.sem == nil {
-		c.call(meth, m.InvocationID, m.RawArguments)
+	if !streaming && meth.Uploads == 0 && c.sem == nil {
+		c.call(meth, id, Args{proto: c.proto, raw: m.RawArguments}, true)
 		return
 	}
 	// The message's bytes belong to the read buffer; the goroutine needs its own.
-	id, args := m.InvocationID, cloneRaw(m.RawArguments)
+	args := Args{proto: c.proto, raw: cloneRaw(m.RawArguments)}
+	if streaming || meth.Uploads > 0 {
+		var err error
+		if args.uploads, err = c.openUploads(m.StreamIDs); err != nil {
+			c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, true)
+			return
+		}
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			defer c.closeUploads(args.uploads)
+			if streaming {
+				c.stream(meth, id, args)
+			} else {
+				c.call(meth, id, args, false)
+			}
+		}()
+		return
+	}
 	c.sem <- struct{}{}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
 		defer func() { <-c.sem }()
-		c.call(meth, id, args)
+		c.call(meth, id, args, false)
 	}()
 }
 
@@ -529,20 +581,10 @@ func cloneRaw(raw []protocol.Raw) []protocol.Raw {
 
 // call runs a method and answers with its Completion, unless the client wants
 // no answer.
-func (c *Conn) call(meth *Method, id string, raw []protocol.Raw) {
-	if len(raw) != meth.Args {
-		err := invalidData(textArgCount, len(raw), meth.Args)
-		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err)
-		return
-	}
-	result, err := c.safeCall(meth, Args{proto: c.proto, raw: raw})
+func (c *Conn) call(meth *Method, id string, args Args, inline bool) {
+	result, err := c.safeCall(meth, args)
 	if err != nil {
-		var be *bindError
-		prefix := textInvokeFailed
-		if errors.As(err, &be) {
-			prefix = textBindFailed
-		}
-		c.callFailed(meth, id, fmt.Sprintf(prefix, meth.Name), err)
+		c.callFailed(meth, id, invokeFailedPrefix(meth, err), err, inline)
 		return
 	}
 	if id == "" {
@@ -560,10 +602,20 @@ func (c *Conn) call(meth *Method, id string, raw []protocol.Raw) {
 			return c.proto.Append(dst, m)
 		}
 		return out, nil
-	})
+	}, inline)
 }
 
-func (c *Conn) callFailed(meth *Method, id, prefix string, err error) {
+// invokeFailedPrefix is the text for a method that failed: a binding failure
+// or an error of the method's own.
+func invokeFailedPrefix(meth *Method, err error) string {
+	var be *bindError
+	if errors.As(err, &be) {
+		return fmt.Sprintf(textBindFailed, meth.Name)
+	}
+	return fmt.Sprintf(textInvokeFailed, meth.Name)
+}
+
+func (c *Conn) callFailed(meth *Method, id, prefix string, err error, inline bool) {
 	level := c.srv.log.Debug
 	var pe *PanicError
 	if errors.As(err, &pe) {
@@ -572,11 +624,11 @@ func (c *Conn) callFailed(meth *Method, id, prefix string, err error) {
 	} else {
 		level("hub: invocation failed", "conn", c.id, "method", meth.Name, "error", err)
 	}
-	c.fail(id, clientText(prefix, err, c.srv.opts.DetailedErrors))
+	c.fail(id, clientText(prefix, err, c.srv.opts.DetailedErrors), inline)
 }
 
 // fail answers an invocation with an error, unless the client wants no answer.
-func (c *Conn) fail(id, text string) {
+func (c *Conn) fail(id, text string, inline bool) {
 	if id == "" {
 		return
 	}
@@ -586,7 +638,7 @@ func (c *Conn) fail(id, text string) {
 		out, err := c.proto.Append(dst, m)
 		*m = protocol.Message{}
 		return out, err
-	})
+	}, inline)
 }
 
 // safeCall runs a hub method, turning a panic into an error.

@@ -30,6 +30,9 @@ const (
 	textStreamingMethod  = "The client attempted to invoke the streaming '%s' method with a non-streaming invocation."
 	textNonStreaming     = "The client attempted to invoke the non-streaming '%s' method with a streaming invocation."
 	textArgCount         = "Invocation provides %d argument(s) but target expects %d."
+	textStreamCount      = "Client sent %d stream(s), Hub method expects %d."
+	textStreamFailed     = "An error occurred on the server while streaming results."
+	textTooManyStreams   = "The connection has too many streams open."
 	textMessageTooBig    = "The maximum message size of %dB was exceeded. The message size can be configured in AddHubOptions."
 )
 

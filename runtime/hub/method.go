@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/hubgen/hubgen/runtime/protocol"
@@ -22,12 +23,20 @@ type Method struct {
 	// Call runs the method. ctx is the caller's connection context; args holds
 	// exactly Args arguments. The result goes into the Completion unless Void.
 	Call func(ctx context.Context, args Args) (any, error)
+	// Stream, set instead of Call, makes a server-to-client streaming method:
+	// clients call it with a StreamInvocation and receive its items. ctx ends
+	// when the client cancels the stream or the connection closes.
+	Stream func(ctx context.Context, args Args) (iter.Seq2[any, error], error)
+	// Uploads is the number of client-to-server streams the method takes,
+	// read with Upload.
+	Uploads int
 }
 
-// Args are the encoded arguments of an invocation.
+// Args are the encoded arguments of an invocation, and its upload streams.
 type Args struct {
-	proto protocol.Protocol
-	raw   []protocol.Raw
+	proto   protocol.Protocol
+	raw     []protocol.Raw
+	uploads []*upload
 }
 
 // Len returns the number of arguments.
@@ -83,8 +92,8 @@ func newMethodTable(methods []Method) (methodTable, error) {
 	t := methodTable{exact: make(map[string]*Method, len(methods)), fold: make(map[string]*Method, len(methods))}
 	for i := range methods {
 		m := &methods[i]
-		if m.Name == "" || m.Call == nil {
-			return t, fmt.Errorf("hub: method %d needs a Name and a Call", i)
+		if m.Name == "" || (m.Call == nil) == (m.Stream == nil) {
+			return t, fmt.Errorf("hub: method %d needs a Name and either a Call or a Stream", i)
 		}
 		key := strings.ToLower(m.Name)
 		if prev, ok := t.fold[key]; ok {

@@ -17,6 +17,8 @@ const (
 	DefaultMaxMessageSize    = 32 * 1024
 	DefaultSendTimeout       = 10 * time.Second
 	DefaultMaxQueueSize      = 1 << 20
+	DefaultStreamBuffer      = 10
+	DefaultMaxStreams        = 100
 )
 
 // Options configure a Server. The zero value of every field means its default.
@@ -47,6 +49,14 @@ type Options struct {
 	// SendTimeout closes a connection whose transport does not take a write
 	// within this time. Default 10 s.
 	SendTimeout time.Duration
+	// StreamBuffer is how many items of one stream may wait, in either
+	// direction: a server stream's producer waits while this many of its items
+	// are unsent, and a full upload stream stops the connection's reader. Default
+	// 10.
+	StreamBuffer int
+	// MaxStreams caps the streams, in both directions, open at once on one
+	// connection. Default 100.
+	MaxStreams int
 
 	// DetailedErrors adds the underlying error to the texts sent to clients. Keep
 	// it off in production: errors can hold internal details. A *hub.Error's
@@ -104,6 +114,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxParallelInvocations <= 0 {
 		o.MaxParallelInvocations = 1
+	}
+	if o.StreamBuffer <= 0 {
+		o.StreamBuffer = DefaultStreamBuffer
+	}
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = DefaultMaxStreams
 	}
 	if o.MaxQueueSize <= 0 {
 		o.MaxQueueSize = DefaultMaxQueueSize

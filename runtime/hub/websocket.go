@@ -115,8 +115,11 @@ func (t *wsTransport) run() {
 	c.finish(cause)
 }
 
-// isNormalClose reports whether err is the client closing the socket properly.
+// isNormalClose reports whether err is the client closing the socket with a
+// close frame, whatever its code: the official client sends none (1005) when it
+// gives up on the server. 1006 is what gorilla reports for a socket that ended
+// without one.
 func isNormalClose(err error) bool {
 	var ce *websocket.CloseError
-	return errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway)
+	return errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure
 }

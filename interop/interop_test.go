@@ -1,0 +1,177 @@
+package interop
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hubgen/hubgen/runtime/hub"
+	"github.com/hubgen/hubgen/runtime/protocol"
+	"go.uber.org/goleak"
+)
+
+// TestMain checks for leaked goroutines once the hubs are shut down.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestOfficialClient runs the Node suite in node/ against a Go hub served at
+// $HUB_URL/hubs/test, and at $HUB_URL/hubs/keepalive with short keep-alives.
+func TestOfficialClient(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node (v20 or later) is needed to run the official client: %v", err)
+	}
+	if _, err := os.Stat("node/node_modules/@microsoft/signalr"); err != nil {
+		t.Fatalf("interop/node/node_modules is missing: run `npm ci --prefix interop/node` first (%v)", err)
+	}
+
+	out := t.Output() // one writer: Node's output and the hubs' logs, streamed into the test log
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{
+		Level: slog.LevelWarn,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == "stack" { // the Panic method's stack says nothing
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	main := newTestHub(hub.Options{Logger: log})
+	keepAlive := newTestHub(hub.Options{Logger: log, KeepAliveInterval: 100 * time.Millisecond, ClientTimeout: time.Second})
+	mux := http.NewServeMux()
+	main.srv.Mount(mux, "/hubs/test")
+	keepAlive.srv.Mount(mux, "/hubs/keepalive")
+	ts := httptest.NewServer(mux) // listens on 127.0.0.1
+
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec")
+	cmd.Dir = "node"
+	cmd.Env = append(os.Environ(), "HUB_URL="+ts.URL)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.WaitDelay = 5 * time.Second
+	runErr := cmd.Run()
+	t.Logf("node --test took %v", time.Since(start).Round(time.Millisecond))
+
+	// Every connection the client opened must have been closed cleanly, and
+	// the server must have seen it go.
+	for _, h := range []*testHub{main, keepAlive} {
+		if open, unclean := h.waitIdle(5 * time.Second); open != 0 || len(unclean) > 0 {
+			t.Errorf("after the Node tests: %d connections still open; closed with an error: %q", open, unclean)
+		}
+	}
+	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	for _, h := range []*testHub{main, keepAlive} {
+		if err := h.srv.Shutdown(shutdown); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	}
+	ts.Close()
+	if runErr != nil {
+		t.Fatalf("node --test failed: %v", runErr)
+	}
+}
+
+// watchers is the group told of every disconnect.
+const watchers = "watchers"
+
+// testHub is the hub the Node tests call, with a count of its connections.
+type testHub struct {
+	srv *hub.Server
+
+	mu      sync.Mutex
+	open    int      // connected and not yet disconnected
+	unclean []string // disconnects with an error
+}
+
+// item is an object argument, with the camelCase names of ASP.NET Core's JSON.
+type item struct {
+	Name  string         `json:"name"`
+	Count int            `json:"count"`
+	Price float64        `json:"price"`
+	Tags  []string       `json:"tags"`
+	Attrs map[string]int `json:"attrs"`
+	Note  *string        `json:"note"`
+}
+
+func newTestHub(opts hub.Options) *testHub {
+	h := &testHub{}
+	opts.OnConnected = func(context.Context, *hub.Conn) error {
+		h.mu.Lock()
+		h.open++
+		h.mu.Unlock()
+		return nil
+	}
+	opts.OnDisconnected = func(ctx context.Context, c *hub.Conn, err error) {
+		var reason any // null for a clean close
+		h.mu.Lock()
+		h.open--
+		if err != nil {
+			reason = err.Error()
+			h.unclean = append(h.unclean, fmt.Sprintf("%s: %v", c.ID(), err))
+		}
+		h.mu.Unlock()
+		h.srv.Clients().Group(watchers).Send(ctx, "Disconnected", c.ID(), reason)
+	}
+	// str is argument i as a string: the Node tests pass strings.
+	str := func(a hub.Args, i int) string { s, _ := hub.Arg[string](a, i); return s }
+	caller := func(ctx context.Context) string { return hub.ConnFromContext(ctx).ID() }
+	h.srv = hub.New([]hub.Method{
+		{Name: "Echo", Args: 1, Call: echo[string]},
+		{Name: "EchoNumber", Args: 1, Call: echo[float64]},
+		{Name: "EchoInt", Args: 1, Call: echo[int64]},
+		{Name: "EchoItem", Args: 1, Call: echo[item]},
+		{Name: "EchoJSON", Args: 1, Call: echo[protocol.Raw]},
+		{Name: "Nothing", Void: true, Call: func(context.Context, hub.Args) (any, error) { return "ignored", nil }},
+		{Name: "GetConnectionId", Call: func(ctx context.Context, _ hub.Args) (any, error) { return caller(ctx), nil }},
+		{Name: "CallMeBack", Args: 1, Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
+			return nil, h.srv.Clients().Caller(ctx).Send(ctx, "Receive", str(a, 0))
+		}},
+		{Name: "Fail", Args: 1, Void: true, Call: func(_ context.Context, a hub.Args) (any, error) {
+			return nil, hub.Errorf("%s", str(a, 0))
+		}},
+		{Name: "Panic", Void: true, Call: func(context.Context, hub.Args) (any, error) { panic("boom") }},
+		{Name: "JoinGroup", Args: 1, Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
+			return nil, h.srv.Groups().Add(ctx, caller(ctx), str(a, 0))
+		}},
+		{Name: "LeaveGroup", Args: 1, Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
+			return nil, h.srv.Groups().Remove(ctx, caller(ctx), str(a, 0))
+		}},
+		{Name: "SendToGroup", Args: 2, Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
+			return nil, h.srv.Clients().Group(str(a, 0)).Send(ctx, "GroupMessage", str(a, 1))
+		}},
+		{Name: "Watch", Void: true, Call: func(ctx context.Context, _ hub.Args) (any, error) {
+			return nil, h.srv.Groups().Add(ctx, caller(ctx), watchers)
+		}},
+		{Name: "CloseMe", Args: 1, Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
+			hub.ConnFromContext(ctx).Close(hub.Errorf("%s", str(a, 0)))
+			return nil, nil
+		}},
+	}, opts)
+	return h
+}
+
+// echo returns its argument, decoded as a T.
+func echo[T any](_ context.Context, a hub.Args) (any, error) { return hub.Arg[T](a, 0) }
+
+// waitIdle waits up to d for every connection to be gone, and reports what is
+// left and which disconnects had an error.
+func (h *testHub) waitIdle(d time.Duration) (open int, unclean []string) {
+	deadline := time.Now().Add(d)
+	for {
+		h.mu.Lock()
+		open, unclean = h.open, h.unclean
+		h.mu.Unlock()
+		if open == 0 || time.Now().After(deadline) {
+			return open, unclean
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

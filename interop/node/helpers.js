@@ -1,0 +1,48 @@
+// Shared helpers of the interop tests. go test ./interop/ serves the Go hubs
+// and sets HUB_URL to their base URL.
+import { HttpTransportType, HubConnectionBuilder, LogLevel } from "@microsoft/signalr";
+
+const base = process.env.HUB_URL;
+if (!base) {
+  throw new Error("HUB_URL is not set: run these tests with `go test ./interop/`");
+}
+
+/**
+ * Starts a WebSocket connection to the hub at path (e.g. "/hubs/test") and
+ * stops it when test t ends. configure(builder) may adjust the builder.
+ */
+export async function connect(t, path, { skipNegotiation = false, logLevel = LogLevel.Warning, configure } = {}) {
+  let builder = new HubConnectionBuilder()
+    .withUrl(base + path, { transport: HttpTransportType.WebSockets, skipNegotiation })
+    .configureLogging(logLevel);
+  builder = configure ? configure(builder) : builder;
+  const conn = builder.build();
+  t.after(() => conn.stop());
+  await conn.start();
+  return conn;
+}
+
+/** Records every call of a client method, and awaits the next with next(). */
+export function record(conn, method) {
+  const calls = [];
+  let wake = () => {};
+  let seen = 0;
+  conn.on(method, (...args) => {
+    calls.push(args);
+    wake();
+  });
+  return {
+    calls,
+    async next() {
+      while (calls.length <= seen) {
+        await new Promise((resolve) => (wake = resolve));
+      }
+      return calls[seen++];
+    },
+  };
+}
+
+/** Resolves with the error given to onclose (undefined for a clean close). */
+export function closed(conn) {
+  return new Promise((resolve) => conn.onclose(resolve));
+}

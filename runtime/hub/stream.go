@@ -1,0 +1,269 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"iter"
+	"runtime/debug"
+
+	"github.com/hubgen/hubgen/runtime/protocol"
+)
+
+// StreamOf adapts a typed stream to the one a Method's Stream returns.
+func StreamOf[T any](seq iter.Seq2[T, error]) iter.Seq2[any, error] {
+	return func(yield func(any, error) bool) {
+		for v, err := range seq {
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
+}
+
+// upload is a client-to-server stream: the items the client sends, in order,
+// until it completes the stream.
+type upload struct {
+	items chan protocol.Raw // closed when the client completes the stream
+	err   string            // the client's error, once items is closed
+	done  chan struct{}     // closed when the method has returned
+	ctx   context.Context   // the connection's
+}
+
+// Upload returns upload stream i of an invocation as a sequence of T. It ends
+// when the client completes the stream; a client that completes it with an
+// error yields that error as an *Error, and an item that does not decode as a T
+// yields the binding error and ends the sequence.
+func Upload[T any](a Args, i int) iter.Seq2[T, error] {
+	u := a.uploads[i]
+	return func(yield func(T, error) bool) {
+		var zero T
+		for {
+			select {
+			case raw, ok := <-u.items:
+				if !ok {
+					if u.err != "" {
+						yield(zero, &Error{Message: u.err})
+					}
+					return
+				}
+				var v T
+				if err := a.proto.Decode(raw, &v); err != nil {
+					yield(zero, &bindError{index: i, err: err})
+					return
+				}
+				if !yield(v, nil) {
+					return
+				}
+			case <-u.ctx.Done():
+				yield(zero, u.ctx.Err())
+				return
+			}
+		}
+	}
+}
+
+// openUploads registers the upload streams of an invocation.
+func (c *Conn) openUploads(ids []string) ([]*upload, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.uploads)+len(c.streams)+len(ids) > c.srv.opts.MaxStreams {
+		return nil, &Error{Message: textTooManyStreams}
+	}
+	if c.uploads == nil {
+		c.uploads = make(map[string]*upload)
+	}
+	ups := make([]*upload, len(ids))
+	for i, id := range ids {
+		if c.uploads[id] != nil {
+			return nil, invalidData("Stream id '%s' is already in use.", id)
+		}
+		ups[i] = &upload{items: make(chan protocol.Raw, c.srv.opts.StreamBuffer), done: make(chan struct{}), ctx: c.ctx}
+	}
+	for i, id := range ids {
+		c.uploads[id] = ups[i]
+	}
+	return ups, nil
+}
+
+// closeUploads marks the uploads of a method that returned: what still comes
+// for them is dropped until the client completes them.
+func (c *Conn) closeUploads(ups []*upload) {
+	for _, u := range ups {
+		close(u.done)
+	}
+}
+
+// uploadItem hands a StreamItem to its upload stream. When the stream's buffer
+// is full the reader waits, which holds the client back. An item for no open
+// stream is fatal, as in ASP.NET Core.
+func (c *Conn) uploadItem(m *protocol.Message) error {
+	c.mu.Lock()
+	u := c.uploads[m.InvocationID]
+	c.mu.Unlock()
+	if u == nil {
+		return &detailError{kind: "KeyNotFoundException", msg: fmt.Sprintf("No stream with id '%s' could be found.", m.InvocationID)}
+	}
+	select {
+	case u.items <- bytes.Clone(m.RawItem):
+	case <-u.done:
+	case <-c.ctx.Done():
+	}
+	return nil
+}
+
+// uploadDone ends an upload stream on the client's Completion. It reports
+// false when the Completion is not for an upload.
+func (c *Conn) uploadDone(m *protocol.Message) bool {
+	c.mu.Lock()
+	u := c.uploads[m.InvocationID]
+	delete(c.uploads, m.InvocationID)
+	c.mu.Unlock()
+	if u == nil {
+		return false
+	}
+	u.err = m.Error
+	close(u.items)
+	return true
+}
+
+// stream runs a streaming method: its items go out as StreamItems, each stream
+// holding at most StreamBuffer items unsent, then a Completion ends it. A
+// CancelInvocation from the client cancels ctx and ends the stream with a
+// Completion without error, as ASP.NET Core does.
+func (c *Conn) stream(meth *Method, id string, args Args) {
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	if err := c.openStream(id, cancel); err != nil {
+		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, false)
+		return
+	}
+	defer c.closeStream(id)
+	seq, err := c.safeStream(meth, ctx, args)
+	if err != nil {
+		c.callFailed(meth, id, invokeFailedPrefix(meth, err), err, false)
+		return
+	}
+	if err := c.pump(ctx, id, seq); err != nil && ctx.Err() == nil {
+		c.srv.log.Debug("hub: stream failed", "conn", c.id, "method", meth.Name, "error", err)
+		c.fail(id, clientText(textStreamFailed, err, c.srv.opts.DetailedErrors), false)
+		return
+	}
+	c.queue(func(dst []byte) ([]byte, error) {
+		return c.proto.Append(dst, &protocol.Message{Type: protocol.Completion, InvocationID: id})
+	})
+}
+
+func (c *Conn) openStream(id string, cancel context.CancelFunc) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.uploads)+len(c.streams) >= c.srv.opts.MaxStreams {
+		return &Error{Message: textTooManyStreams}
+	}
+	if c.streams[id] != nil {
+		return invalidData("Invocation id '%s' is already in use.", id)
+	}
+	if c.streams == nil {
+		c.streams = make(map[string]context.CancelFunc)
+	}
+	c.streams[id] = cancel
+	return nil
+}
+
+func (c *Conn) closeStream(id string) {
+	c.mu.Lock()
+	delete(c.streams, id)
+	c.mu.Unlock()
+}
+
+// cancelStream cancels a running stream; an unknown id is ignored.
+func (c *Conn) cancelStream(id string) {
+	c.mu.Lock()
+	cancel := c.streams[id]
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (c *Conn) safeStream(meth *Method, ctx context.Context, args Args) (seq iter.Seq2[any, error], err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return meth.Stream(ctx, args)
+}
+
+// pump sends a stream's items until it ends, fails, or ctx ends.
+func (c *Conn) pump(ctx context.Context, id string, seq iter.Seq2[any, error]) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	sent := make([]int64, c.srv.opts.StreamBuffer) // where the last items end in the output
+	n := 0
+	for item, err := range seq {
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		// Hold the producer back while StreamBuffer items are unsent.
+		if n >= len(sent) && !c.waitWritten(ctx, sent[n%len(sent)]) {
+			return nil
+		}
+		var encodeErr error
+		if !c.queue(func(dst []byte) ([]byte, error) {
+			m := &c.scratch
+			*m = protocol.Message{Type: protocol.StreamItem, InvocationID: id, Item: item}
+			out, err := c.proto.Append(dst, m)
+			*m = protocol.Message{}
+			encodeErr = err
+			return out, err
+		}) {
+			if encodeErr != nil {
+				return encodeErr
+			}
+			return nil // the connection is closing
+		}
+		sent[n%len(sent)] = c.queuedUpTo()
+		n++
+	}
+	return nil
+}
+
+// queuedUpTo returns the count of bytes ever queued on the connection.
+func (c *Conn) queuedUpTo() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.queued
+}
+
+// waitWritten waits until the first pos bytes ever queued are written. It
+// returns false if ctx ends or the connection closes first.
+func (c *Conn) waitWritten(ctx context.Context, pos int64) bool {
+	for {
+		c.mu.Lock()
+		if c.written >= pos || c.closing {
+			closing := c.closing
+			c.mu.Unlock()
+			return !closing
+		}
+		if c.progress == nil {
+			c.progress = make(chan struct{})
+		}
+		progress := c.progress
+		c.mu.Unlock()
+		select {
+		case <-progress:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
