@@ -1,0 +1,64 @@
+package hub
+
+import (
+	"context"
+	"iter"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/hubgen/hubgen/runtime/protocol"
+)
+
+// gate is a transport whose writes wait until the test lets them through.
+type gate struct{ open chan struct{} }
+
+func (*gate) name() string                          { return "gate" }
+func (*gate) supports(protocol.TransferFormat) bool { return true }
+func (g *gate) write(p []byte) error                { <-g.open; return nil }
+func (*gate) closeWrite()                           {}
+func (*gate) abort()                                {}
+
+// A stream whose items are not written holds its producer back after
+// StreamBuffer items instead of queueing without bound.
+func TestStreamBackpressure(t *testing.T) {
+	yielded := make(chan int, 100)
+	produce := Method{Name: "Produce", Stream: func(ctx context.Context, a Args) (iter.Seq2[any, error], error) {
+		return func(yield func(any, error) bool) {
+			for i := 0; i < 50; i++ {
+				if !yield(i, nil) {
+					return
+				}
+				yielded <- i
+			}
+		}, nil
+	}}
+	srv := New([]Method{produce}, Options{StreamBuffer: 5, Logger: slog.New(slog.DiscardHandler)})
+	c := newConn(srv, "id", httptest.NewRequest("GET", "/", nil), nil)
+	g := &gate{open: make(chan struct{})}
+	c.t = g
+	r := &frameReader{frame: []byte(`{"protocol":"json","version":1}` + "\x1e" + `{"type":4,"invocationId":"s","target":"Produce","arguments":[]}` + "\x1e")}
+	if err := c.read(r); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing is written yet: the producer gets five items out and no more.
+	for want := range 5 {
+		if got := <-yielded; got != want {
+			t.Fatalf("yielded %d, want %d", got, want)
+		}
+	}
+	select {
+	case i := <-yielded:
+		t.Fatalf("item %d was produced while five were unsent", i)
+	case <-time.After(100 * time.Millisecond):
+	}
+	// Let the writes through: the rest flows.
+	close(g.open)
+	for want := 5; want < 50; want++ {
+		if got := <-yielded; got != want {
+			t.Fatalf("yielded %d, want %d", got, want)
+		}
+	}
+	c.finish(nil)
+}
