@@ -50,3 +50,46 @@ func FuzzHandshake(f *testing.F) {
 		ParseHandshakeResponse(data)
 	})
 }
+
+// FuzzMessagePackParse feeds arbitrary bytes to the MessagePack reader: it must
+// never panic, and whatever it accepts must survive a round trip.
+func FuzzMessagePackParse(f *testing.F) {
+	for _, m := range []Message{
+		{Type: Invocation, InvocationID: "1", Target: "Echo", Arguments: []any{"hi", 1, []byte{1}, map[string]any{"a": []any{1.5, nil}}}},
+		{Type: StreamInvocation, InvocationID: "2", Target: "S", StreamIDs: []string{"3"}, Headers: map[string]string{"a": "b"}},
+		{Type: Completion, InvocationID: "1", HasResult: true, Result: "x"},
+		{Type: Completion, InvocationID: "1", Error: "e"},
+		{Type: Close, Error: "e", AllowReconnect: true},
+		{Type: Ping},
+	} {
+		b, _ := MessagePack.Append(nil, &m)
+		f.Add(b)
+	}
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m Message
+		for len(data) > 0 {
+			n, err := MessagePack.Parse(data, &m)
+			if err != nil || n == 0 {
+				return
+			}
+			data = data[n:]
+			if m.Type < Invocation || m.Type > Sequence {
+				continue
+			}
+			out := Message{Type: m.Type, InvocationID: m.InvocationID, Target: m.Target, StreamIDs: m.StreamIDs, Headers: m.Headers,
+				Error: m.Error, AllowReconnect: m.AllowReconnect, SequenceID: m.SequenceID, Item: m.RawItem, Result: m.RawResult, HasResult: m.HasResult}
+			for _, a := range m.RawArguments {
+				out.Arguments = append(out.Arguments, a)
+			}
+			b, err := MessagePack.Append(nil, &out)
+			if err != nil {
+				t.Fatalf("Append of a parsed message: %v", err)
+			}
+			var back Message
+			if _, err := MessagePack.Parse(b, &back); err != nil {
+				t.Fatalf("re-parse of %x: %v", b, err)
+			}
+		}
+	})
+}

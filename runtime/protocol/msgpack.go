@@ -1,0 +1,355 @@
+package protocol
+
+import (
+	"math"
+)
+
+// MessagePack is the "messagepack" hub protocol with the default depth limit.
+var MessagePack Protocol = &MessagePackProtocol{}
+
+// MessagePackProtocol is the "messagepack" hub protocol: each message is a
+// MessagePack array behind a VarInt length. Payload values are encoded as
+// ASP.NET Core's MessagePack protocol expects: structs as maps keyed by the Go
+// field names (which match .NET's PascalCase) or their msgpack tags, time.Time
+// as the timestamp extension (-1), []byte as bin. Strings, numbers, booleans,
+// time.Time, []byte and Raw skip reflection; the rest go through
+// github.com/vmihailenco/msgpack/v5.
+type MessagePackProtocol struct {
+	// MaxDepth caps the nesting of arrays and maps in a message; deeper
+	// messages are rejected. Zero means DefaultMaxDepth.
+	MaxDepth int
+}
+
+// maxFrame is the largest message the VarInt framing can describe: 2 GB.
+const maxFrame = math.MaxInt32
+
+// Name returns "messagepack".
+func (*MessagePackProtocol) Name() string { return "messagepack" }
+
+// Version returns 2, the version that also allows stateful reconnect.
+func (*MessagePackProtocol) Version() int { return 2 }
+
+// Format returns Binary.
+func (*MessagePackProtocol) Format() TransferFormat { return Binary }
+
+// MessageSize returns the size of the first frame, its length prefix included,
+// or 0 when data does not hold all of it.
+func (*MessagePackProtocol) MessageSize(data []byte) (int, error) {
+	length, prefix, err := readVarInt(data)
+	if err != nil || prefix == 0 || len(data)-prefix < length {
+		return 0, err
+	}
+	return prefix + length, nil
+}
+
+// readVarInt reads a frame length. It returns prefix 0 when the length itself
+// is not complete yet; a length over 2 GB is an error before anything is
+// allocated for it.
+func readVarInt(data []byte) (length, prefix int, err error) {
+	var n uint64
+	for i := 0; i < 5; i++ {
+		if i == len(data) {
+			return 0, 0, nil
+		}
+		b := data[i]
+		n |= uint64(b&0x7f) << (7 * i)
+		if b&0x80 == 0 {
+			if n > maxFrame {
+				break
+			}
+			return int(n), i + 1, nil
+		}
+	}
+	return 0, 0, errorf("Messages over 2GB in size are not supported.")
+}
+
+// Parse parses the first frame in data.
+func (p *MessagePackProtocol) Parse(data []byte, m *Message) (int, error) {
+	size, err := p.MessageSize(data)
+	if err != nil || size == 0 {
+		return 0, err
+	}
+	m.Reset()
+	_, prefix, _ := readVarInt(data)
+	depth := p.MaxDepth
+	if depth <= 0 {
+		depth = DefaultMaxDepth
+	}
+	r := mpReader{data: data[prefix:size], maxDepth: depth}
+	return size, r.message(m)
+}
+
+// message reads one hub message array. Items past those a type defines are
+// ignored, as are messages of unknown types.
+func (r *mpReader) message(m *Message) error {
+	n, err := r.arrayLen("message")
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errorf("Invalid message: an empty array.")
+	}
+	t, err := r.int("type")
+	if err != nil {
+		return err
+	}
+	m.Type = Type(t)
+	if need := minItems(m.Type); n < need {
+		return errorf("Invalid payload for %s message: %d items, at least %d expected.", m.Type, n, minItems(m.Type))
+	}
+	var names names
+	switch m.Type {
+	case Invocation, StreamInvocation, StreamItem, Completion, CancelInvocation:
+		if err := r.headers(m); err != nil {
+			return err
+		}
+		if names.id, err = r.str("invocationId"); err != nil {
+			return err
+		}
+		if m.Type == StreamInvocation && len(names.id) == 0 {
+			return errorf("Reading 'invocationId' as String failed.")
+		}
+	}
+	read := 1
+	switch m.Type {
+	case Invocation, StreamInvocation:
+		if names.target, err = r.str("target"); err != nil {
+			return err
+		}
+		if names.target == nil {
+			return errorf("Reading 'target' as String failed.")
+		}
+		if err = r.arguments(m); err != nil {
+			return err
+		}
+		read = 5
+		if n > 5 {
+			if err = r.streamIDs(m); err != nil {
+				return err
+			}
+			read = 6
+		}
+	case StreamItem:
+		m.RawItem, err = r.value()
+		read = 4
+	case Completion:
+		err = r.completion(m, n)
+		read = 4
+		if m.HasResult || m.Error != "" {
+			read = 5
+		}
+	case CancelInvocation:
+		read = 3
+	case Close:
+		var e []byte
+		if e, err = r.str("error"); err == nil {
+			m.Error = string(e)
+			read = 2
+			if n > 2 {
+				m.AllowReconnect, err = r.bool("allowReconnect")
+				read = 3
+			}
+		}
+	case Ack, Sequence:
+		m.SequenceID, err = r.int("sequenceId")
+		read = 2
+	default:
+		return nil // unknown types are ignored
+	}
+	if err != nil {
+		return err
+	}
+	for ; read < n; read++ {
+		if err := r.skip(0); err != nil {
+			return err
+		}
+	}
+	m.InvocationID, m.Target = names.strings()
+	return nil
+}
+
+// minItems is the fewest array items a message of type t may have.
+func minItems(t Type) int {
+	switch t {
+	case Invocation, StreamInvocation:
+		return 5
+	case StreamItem, Completion:
+		return 4
+	case CancelInvocation:
+		return 3
+	case Close, Ack, Sequence:
+		return 2
+	}
+	return 1
+}
+
+func (r *mpReader) headers(m *Message) error {
+	n, err := r.mapLen("headers")
+	for ; err == nil && n > 0; n-- {
+		var k, v []byte
+		if k, err = r.str("headers"); err != nil {
+			break
+		}
+		if v, err = r.str("headers"); err != nil {
+			break
+		}
+		if m.Headers == nil {
+			m.Headers = make(map[string]string)
+		}
+		m.Headers[string(k)] = string(v)
+	}
+	return err
+}
+
+func (r *mpReader) arguments(m *Message) error {
+	n, err := r.arrayLen("arguments")
+	for ; err == nil && n > 0; n-- {
+		var v Raw
+		if v, err = r.value(); err == nil {
+			m.RawArguments = append(m.RawArguments, v)
+		}
+	}
+	return err
+}
+
+func (r *mpReader) streamIDs(m *Message) error {
+	n, err := r.arrayLen("streamIds")
+	for ; err == nil && n > 0; n-- {
+		var id []byte
+		if id, err = r.str("streamIds"); err == nil {
+			m.StreamIDs = append(m.StreamIDs, string(id))
+		}
+	}
+	return err
+}
+
+// The kinds of result a Completion carries.
+const (
+	resultError   = 1
+	resultVoid    = 2
+	resultNonVoid = 3
+)
+
+func (r *mpReader) completion(m *Message, n int) error {
+	kind, err := r.int("resultKind")
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case resultError:
+		if n < 5 {
+			return errorf("Invalid payload for Completion message: no error.")
+		}
+		var e []byte
+		if e, err = r.str("error"); err == nil {
+			m.Error = string(e)
+		}
+	case resultVoid:
+	case resultNonVoid:
+		if n < 5 {
+			return errorf("Invalid payload for Completion message: no result.")
+		}
+		m.RawResult, err = r.value()
+		m.HasResult = true
+	default:
+		return errorf("Invalid invocation result kind.")
+	}
+	return err
+}
+
+// Append appends m as a MessagePack frame, in the layout ASP.NET Core writes.
+func (p *MessagePackProtocol) Append(dst []byte, m *Message) ([]byte, error) {
+	// Encode after a 5-byte gap, then move the body next to its real prefix.
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0, 0)
+	body, err := p.appendBody(dst, m)
+	if err != nil {
+		return dst[:start], err
+	}
+	size := len(body) - start - 5
+	if size > maxFrame {
+		return dst[:start], errorf("Messages over 2GB in size are not supported.")
+	}
+	var prefix [5]byte
+	pre := appendVarInt(prefix[:0], size)
+	copy(body[start+len(pre):], body[start+5:])
+	copy(body[start:], pre)
+	return body[:start+len(pre)+size], nil
+}
+
+func (p *MessagePackProtocol) appendBody(dst []byte, m *Message) ([]byte, error) {
+	var err error
+	switch m.Type {
+	case Invocation, StreamInvocation:
+		dst = appendArrayLen(dst, 6)
+		dst = appendMPInt(dst, int64(m.Type))
+		dst = appendMPHeaders(dst, m.Headers)
+		if m.InvocationID == "" && m.Type == Invocation {
+			dst = append(dst, 0xc0)
+		} else {
+			dst = appendMPString(dst, m.InvocationID)
+		}
+		dst = appendMPString(dst, m.Target)
+		dst = appendArrayLen(dst, len(m.Arguments))
+		for _, a := range m.Arguments {
+			if dst, err = appendMsgpack(dst, a); err != nil {
+				return dst, err
+			}
+		}
+		dst = appendArrayLen(dst, len(m.StreamIDs))
+		for _, id := range m.StreamIDs {
+			dst = appendMPString(dst, id)
+		}
+	case StreamItem:
+		dst = append(appendArrayLen(dst, 4), byte(StreamItem))
+		dst = appendMPHeaders(dst, m.Headers)
+		dst = appendMPString(dst, m.InvocationID)
+		dst, err = appendMsgpack(dst, m.Item)
+	case Completion:
+		kind, items := resultVoid, 4
+		if m.Error != "" {
+			kind, items = resultError, 5
+		} else if m.HasResult {
+			kind, items = resultNonVoid, 5
+		}
+		dst = append(appendArrayLen(dst, items), byte(Completion))
+		dst = appendMPHeaders(dst, m.Headers)
+		dst = appendMPString(dst, m.InvocationID)
+		dst = append(dst, byte(kind))
+		switch kind {
+		case resultError:
+			dst = appendMPString(dst, m.Error)
+		case resultNonVoid:
+			dst, err = appendMsgpack(dst, m.Result)
+		}
+	case CancelInvocation:
+		dst = append(appendArrayLen(dst, 3), byte(CancelInvocation))
+		dst = appendMPHeaders(dst, m.Headers)
+		dst = appendMPString(dst, m.InvocationID)
+	case Ping:
+		dst = append(appendArrayLen(dst, 1), byte(Ping))
+	case Close:
+		dst = append(appendArrayLen(dst, 3), byte(Close))
+		if m.Error == "" {
+			dst = append(dst, 0xc0)
+		} else {
+			dst = appendMPString(dst, m.Error)
+		}
+		dst = appendMPBool(dst, m.AllowReconnect)
+	case Ack, Sequence:
+		dst = append(appendArrayLen(dst, 2), byte(m.Type))
+		dst = appendMPInt(dst, m.SequenceID)
+	default:
+		return dst, errorf("Unexpected message type: %s.", m.Type)
+	}
+	return dst, err
+}
+
+func appendMPHeaders(dst []byte, h map[string]string) []byte {
+	dst = appendMapLen(dst, len(h))
+	for k, v := range h {
+		dst = appendMPString(dst, k)
+		dst = appendMPString(dst, v)
+	}
+	return dst
+}

@@ -1,0 +1,352 @@
+package protocol
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// mpReader reads MessagePack without reflection or allocation: enough to take a
+// hub message apart and to check, with a depth limit, that each payload is
+// well-formed before it is kept as Raw. Every length it reads is checked
+// against the bytes at hand before anything is done with it.
+type mpReader struct {
+	data     []byte
+	pos      int
+	maxDepth int
+}
+
+var errTruncated = &Error{Msg: "Unexpected end of MessagePack data."}
+
+func (r *mpReader) byte() (byte, error) {
+	if r.pos >= len(r.data) {
+		return 0, errTruncated
+	}
+	b := r.data[r.pos]
+	r.pos++
+	return b, nil
+}
+
+func (r *mpReader) peek() (byte, error) {
+	if r.pos >= len(r.data) {
+		return 0, errTruncated
+	}
+	return r.data[r.pos], nil
+}
+
+// take returns the next n bytes.
+func (r *mpReader) take(n uint64) ([]byte, error) {
+	if n > uint64(len(r.data)-r.pos) {
+		return nil, errTruncated
+	}
+	b := r.data[r.pos : r.pos+int(n)]
+	r.pos += int(n)
+	return b, nil
+}
+
+// uint reads a big-endian unsigned integer of size bytes.
+func (r *mpReader) uint(size int) (uint64, error) {
+	b, err := r.take(uint64(size))
+	if err != nil {
+		return 0, err
+	}
+	switch size {
+	case 1:
+		return uint64(b[0]), nil
+	case 2:
+		return uint64(binary.BigEndian.Uint16(b)), nil
+	case 4:
+		return uint64(binary.BigEndian.Uint32(b)), nil
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+// arrayLen reads an array header.
+func (r *mpReader) arrayLen(field string) (int, error) {
+	b, err := r.byte()
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	switch {
+	case b >= 0x90 && b <= 0x9f:
+		return int(b & 0x0f), nil
+	case b == 0xdc:
+		n, err = r.uint(2)
+	case b == 0xdd:
+		n, err = r.uint(4)
+	default:
+		return 0, errorf("Reading '%s' as Array failed.", field)
+	}
+	// Each element takes at least a byte: a longer array cannot be in the data.
+	if err == nil && n > uint64(len(r.data)-r.pos) {
+		err = errTruncated
+	}
+	return int(n), err
+}
+
+// mapLen reads a map header.
+func (r *mpReader) mapLen(field string) (int, error) {
+	b, err := r.byte()
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	switch {
+	case b >= 0x80 && b <= 0x8f:
+		return int(b & 0x0f), nil
+	case b == 0xde:
+		n, err = r.uint(2)
+	case b == 0xdf:
+		n, err = r.uint(4)
+	default:
+		return 0, errorf("Reading '%s' as Map failed.", field)
+	}
+	if err == nil && 2*n > uint64(len(r.data)-r.pos) {
+		err = errTruncated
+	}
+	return int(n), err
+}
+
+// nil consumes a nil if one is next.
+func (r *mpReader) nil() bool {
+	if r.pos < len(r.data) && r.data[r.pos] == 0xc0 {
+		r.pos++
+		return true
+	}
+	return false
+}
+
+// int reads an integer of any width.
+func (r *mpReader) int(field string) (int64, error) {
+	b, err := r.byte()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case b <= 0x7f:
+		return int64(b), nil
+	case b >= 0xe0:
+		return int64(int8(b)), nil
+	case b >= 0xcc && b <= 0xcf:
+		u, err := r.uint(1 << (b - 0xcc))
+		if err == nil && u > math.MaxInt64 {
+			err = errorf("Reading '%s' as Int64 failed.", field)
+		}
+		return int64(u), err
+	case b >= 0xd0 && b <= 0xd3:
+		size := 1 << (b - 0xd0)
+		u, err := r.uint(size)
+		shift := 64 - 8*size
+		return int64(u<<shift) >> shift, err
+	}
+	return 0, errorf("Reading '%s' as Int32 failed.", field)
+}
+
+// str reads a string, or nil as nil.
+func (r *mpReader) str(field string) ([]byte, error) {
+	b, err := r.byte()
+	if err != nil {
+		return nil, err
+	}
+	var n uint64
+	switch {
+	case b >= 0xa0 && b <= 0xbf:
+		n = uint64(b & 0x1f)
+	case b == 0xd9:
+		n, err = r.uint(1)
+	case b == 0xda:
+		n, err = r.uint(2)
+	case b == 0xdb:
+		n, err = r.uint(4)
+	case b == 0xc0:
+		return nil, nil
+	default:
+		return nil, errorf("Reading '%s' as String failed.", field)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.take(n)
+}
+
+// bool reads a boolean.
+func (r *mpReader) bool(field string) (bool, error) {
+	b, err := r.byte()
+	if err != nil {
+		return false, err
+	}
+	switch b {
+	case 0xc2:
+		return false, nil
+	case 0xc3:
+		return true, nil
+	}
+	return false, errorf("Reading '%s' as Boolean failed.", field)
+}
+
+// value checks one value of any kind and returns its bytes.
+func (r *mpReader) value() (Raw, error) {
+	start := r.pos
+	if err := r.skip(0); err != nil {
+		return nil, err
+	}
+	return Raw(r.data[start:r.pos]), nil
+}
+
+// skip checks one value of any kind, nested at most maxDepth deep.
+func (r *mpReader) skip(depth int) error {
+	b, err := r.byte()
+	if err != nil {
+		return err
+	}
+	var n uint64 // bytes of payload to skip
+	switch {
+	case b <= 0x7f, b >= 0xe0, b == 0xc0, b == 0xc2, b == 0xc3:
+		return nil
+	case b >= 0xa0 && b <= 0xbf:
+		n = uint64(b & 0x1f)
+	case b >= 0x80 && b <= 0x9f, b == 0xdc, b == 0xdd, b == 0xde, b == 0xdf:
+		return r.skipContainer(b, depth)
+	case b >= 0xcc && b <= 0xcf:
+		n = 1 << (b - 0xcc)
+	case b >= 0xd0 && b <= 0xd3:
+		n = 1 << (b - 0xd0)
+	case b == 0xca:
+		n = 4
+	case b == 0xcb:
+		n = 8
+	case b == 0xd9, b == 0xc4:
+		n, err = r.uint(1)
+	case b == 0xda, b == 0xc5:
+		n, err = r.uint(2)
+	case b == 0xdb, b == 0xc6:
+		n, err = r.uint(4)
+	case b >= 0xd4 && b <= 0xd8: // fixext: a type byte and 1 to 16 bytes
+		n = 1 + 1<<(b-0xd4)
+	case b >= 0xc7 && b <= 0xc9: // ext 8, 16, 32: a length, a type byte, the data
+		n, err = r.uint(1 << (b - 0xc7))
+		n++
+	default: // 0xc1 is never used
+		return errorf("Invalid MessagePack code 0x%02x at position %d.", b, r.pos-1)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = r.take(n)
+	return err
+}
+
+func (r *mpReader) skipContainer(b byte, depth int) error {
+	if depth >= r.maxDepth {
+		return errorf("The maximum configured depth of %d has been exceeded.", r.maxDepth)
+	}
+	r.pos--
+	var n int
+	var err error
+	if b >= 0x90 && b <= 0x9f || b == 0xdc || b == 0xdd {
+		n, err = r.arrayLen("value")
+	} else {
+		n, err = r.mapLen("value")
+		n *= 2
+	}
+	for ; err == nil && n > 0; n-- {
+		err = r.skip(depth + 1)
+	}
+	return err
+}
+
+// Writers of MessagePack primitives.
+
+func appendArrayLen(dst []byte, n int) []byte {
+	switch {
+	case n < 16:
+		return append(dst, 0x90|byte(n))
+	case n <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(dst, 0xdc), uint16(n))
+	}
+	return binary.BigEndian.AppendUint32(append(dst, 0xdd), uint32(n))
+}
+
+func appendMapLen(dst []byte, n int) []byte {
+	switch {
+	case n < 16:
+		return append(dst, 0x80|byte(n))
+	case n <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(dst, 0xde), uint16(n))
+	}
+	return binary.BigEndian.AppendUint32(append(dst, 0xdf), uint32(n))
+}
+
+func appendMPString(dst []byte, s string) []byte {
+	n := len(s)
+	switch {
+	case n < 32:
+		dst = append(dst, 0xa0|byte(n))
+	case n <= math.MaxUint8:
+		dst = append(dst, 0xd9, byte(n))
+	case n <= math.MaxUint16:
+		dst = binary.BigEndian.AppendUint16(append(dst, 0xda), uint16(n))
+	default:
+		dst = binary.BigEndian.AppendUint32(append(dst, 0xdb), uint32(n))
+	}
+	return append(dst, s...)
+}
+
+func appendMPBinary(dst, b []byte) []byte {
+	n := len(b)
+	switch {
+	case n <= math.MaxUint8:
+		dst = append(dst, 0xc4, byte(n))
+	case n <= math.MaxUint16:
+		dst = binary.BigEndian.AppendUint16(append(dst, 0xc5), uint16(n))
+	default:
+		dst = binary.BigEndian.AppendUint32(append(dst, 0xc6), uint32(n))
+	}
+	return append(dst, b...)
+}
+
+func appendMPInt(dst []byte, v int64) []byte {
+	switch {
+	case v >= 0:
+		return appendMPUint(dst, uint64(v))
+	case v >= -32:
+		return append(dst, byte(v))
+	case v >= math.MinInt8:
+		return append(dst, 0xd0, byte(v))
+	case v >= math.MinInt16:
+		return binary.BigEndian.AppendUint16(append(dst, 0xd1), uint16(v))
+	case v >= math.MinInt32:
+		return binary.BigEndian.AppendUint32(append(dst, 0xd2), uint32(v))
+	}
+	return binary.BigEndian.AppendUint64(append(dst, 0xd3), uint64(v))
+}
+
+func appendMPUint(dst []byte, v uint64) []byte {
+	switch {
+	case v <= 0x7f:
+		return append(dst, byte(v))
+	case v <= math.MaxUint8:
+		return append(dst, 0xcc, byte(v))
+	case v <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(dst, 0xcd), uint16(v))
+	case v <= math.MaxUint32:
+		return binary.BigEndian.AppendUint32(append(dst, 0xce), uint32(v))
+	}
+	return binary.BigEndian.AppendUint64(append(dst, 0xcf), v)
+}
+
+func appendMPBool(dst []byte, v bool) []byte {
+	if v {
+		return append(dst, 0xc3)
+	}
+	return append(dst, 0xc2)
+}
+
+// appendVarInt writes a frame length: 7 bits a byte, low bits first.
+func appendVarInt(dst []byte, n int) []byte {
+	for n >= 0x80 {
+		dst = append(dst, byte(n)|0x80)
+		n >>= 7
+	}
+	return append(dst, byte(n))
+}

@@ -1,0 +1,206 @@
+package protocol
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// appendMsgpack appends the MessagePack encoding of v. Common types are written
+// directly; the rest go through github.com/vmihailenco/msgpack/v5.
+func appendMsgpack(dst []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(dst, 0xc0), nil
+	case Raw:
+		if len(v) == 0 {
+			return append(dst, 0xc0), nil
+		}
+		return append(dst, v...), nil
+	case string:
+		return appendMPString(dst, v), nil
+	case bool:
+		return appendMPBool(dst, v), nil
+	case int:
+		return appendMPInt(dst, int64(v)), nil
+	case int8:
+		return appendMPInt(dst, int64(v)), nil
+	case int16:
+		return appendMPInt(dst, int64(v)), nil
+	case int32:
+		return appendMPInt(dst, int64(v)), nil
+	case int64:
+		return appendMPInt(dst, v), nil
+	case uint:
+		return appendMPUint(dst, uint64(v)), nil
+	case uint8:
+		return appendMPUint(dst, uint64(v)), nil
+	case uint16:
+		return appendMPUint(dst, uint64(v)), nil
+	case uint32:
+		return appendMPUint(dst, uint64(v)), nil
+	case uint64:
+		return appendMPUint(dst, v), nil
+	case float32:
+		return binary.BigEndian.AppendUint32(append(dst, 0xca), math.Float32bits(v)), nil
+	case float64:
+		return binary.BigEndian.AppendUint64(append(dst, 0xcb), math.Float64bits(v)), nil
+	case []byte:
+		return appendMPBinary(dst, v), nil
+	case time.Time:
+		return appendTimestamp(dst, v), nil
+	}
+	b, err := msgpack.Marshal(v)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
+}
+
+// appendTimestamp writes t as the MessagePack timestamp extension (-1), in the
+// smallest of its three forms.
+func appendTimestamp(dst []byte, t time.Time) []byte {
+	sec, nsec := t.Unix(), uint64(t.Nanosecond())
+	switch {
+	case sec>>34 == 0 && nsec == 0 && sec <= math.MaxUint32:
+		return binary.BigEndian.AppendUint32(append(dst, 0xd6, 0xff), uint32(sec))
+	case sec>>34 == 0:
+		return binary.BigEndian.AppendUint64(append(dst, 0xd7, 0xff), nsec<<34|uint64(sec))
+	}
+	dst = binary.BigEndian.AppendUint32(append(dst, 0xc7, 12, 0xff), uint32(nsec))
+	return binary.BigEndian.AppendUint64(dst, uint64(sec))
+}
+
+// readTimestamp reads the timestamp extension. Times come back in UTC, as
+// ASP.NET Core treats them.
+func readTimestamp(raw Raw) (time.Time, error) {
+	var body []byte
+	switch {
+	case len(raw) == 6 && raw[0] == 0xd6 && raw[1] == 0xff:
+		body = raw[2:]
+	case len(raw) == 10 && raw[0] == 0xd7 && raw[1] == 0xff:
+		body = raw[2:]
+	case len(raw) == 15 && raw[0] == 0xc7 && raw[1] == 12 && raw[2] == 0xff:
+		body = raw[3:]
+	default:
+		return time.Time{}, fmt.Errorf("protocol: cannot decode MessagePack 0x%02x into a Go time.Time", first(raw))
+	}
+	switch len(body) {
+	case 4:
+		return time.Unix(int64(binary.BigEndian.Uint32(body)), 0).UTC(), nil
+	case 8:
+		v := binary.BigEndian.Uint64(body)
+		return time.Unix(int64(v&(1<<34-1)), int64(v>>34)).UTC(), nil
+	}
+	nsec := binary.BigEndian.Uint32(body)
+	return time.Unix(int64(binary.BigEndian.Uint64(body[4:])), int64(nsec)).UTC(), nil
+}
+
+func first(raw Raw) byte {
+	if len(raw) == 0 {
+		return 0
+	}
+	return raw[0]
+}
+
+// Decode decodes the MessagePack value raw into v. Binding is strict, as in
+// ASP.NET Core: a number does not become a string. Common types are read
+// directly; the rest go through github.com/vmihailenco/msgpack/v5. A nil leaves
+// a string or number unchanged.
+func (*MessagePackProtocol) Decode(raw Raw, v any) error {
+	if len(raw) == 0 {
+		return fmt.Errorf("protocol: no value to decode")
+	}
+	switch p := v.(type) {
+	case *string:
+		if raw[0] == 0xc0 {
+			return nil
+		}
+		s, err := decodeMPString(raw)
+		*p = s
+		return err
+	case *bool:
+		r := mpReader{data: raw}
+		b, err := r.bool("value")
+		if err != nil {
+			return mpTypeError(raw, "bool")
+		}
+		*p = b
+		return nil
+	case *int:
+		n, err := decodeMPInt(raw, strconv.IntSize)
+		*p = int(n)
+		return err
+	case *int64:
+		n, err := decodeMPInt(raw, 64)
+		*p = n
+		return err
+	case *int32:
+		n, err := decodeMPInt(raw, 32)
+		*p = int32(n)
+		return err
+	case *float64:
+		f, err := decodeMPFloat(raw)
+		*p = f
+		return err
+	case *time.Time:
+		t, err := readTimestamp(raw)
+		if err == nil {
+			*p = t
+		}
+		return err
+	case *Raw:
+		*p = append((*p)[:0], raw...)
+		return nil
+	}
+	return msgpack.Unmarshal(raw, v)
+}
+
+// DecodeString decodes a MessagePack string without a pointer; see
+// JSONProtocol.DecodeString. A nil gives "".
+func (*MessagePackProtocol) DecodeString(raw Raw) (string, error) {
+	if len(raw) > 0 && raw[0] == 0xc0 {
+		return "", nil
+	}
+	return decodeMPString(raw)
+}
+
+func decodeMPString(raw Raw) (string, error) {
+	r := mpReader{data: raw}
+	b, err := r.str("value")
+	if err != nil || b == nil {
+		return "", mpTypeError(raw, "string")
+	}
+	return string(b), nil
+}
+
+func decodeMPInt(raw Raw, bits int) (int64, error) {
+	r := mpReader{data: raw}
+	n, err := r.int("value")
+	if err != nil || bits < 64 && (n < -1<<(bits-1) || n >= 1<<(bits-1)) {
+		return 0, mpTypeError(raw, fmt.Sprintf("int%d", bits))
+	}
+	return n, nil
+}
+
+func decodeMPFloat(raw Raw) (float64, error) {
+	switch {
+	case raw[0] == 0xcb && len(raw) == 9:
+		return math.Float64frombits(binary.BigEndian.Uint64(raw[1:])), nil
+	case raw[0] == 0xca && len(raw) == 5:
+		return float64(math.Float32frombits(binary.BigEndian.Uint32(raw[1:]))), nil
+	}
+	n, err := decodeMPInt(raw, 64)
+	if err != nil {
+		return 0, mpTypeError(raw, "float64")
+	}
+	return float64(n), nil
+}
+
+func mpTypeError(raw Raw, goType string) error {
+	return fmt.Errorf("protocol: cannot decode MessagePack 0x%02x into a Go %s", first(raw), goType)
+}
