@@ -523,13 +523,15 @@ func (c *Conn) invoke(m *protocol.Message) {
 	case !streaming && meth.Stream != nil:
 		c.fail(id, fmt.Sprintf(textStreamingMethod, meth.Name), true)
 		return
-	case len(m.StreamIDs) != meth.Uploads:
-		err := invalidData(textStreamCount, len(m.StreamIDs), meth.Uploads)
-		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, true)
-		return
 	case len(m.RawArguments) != meth.Args:
 		err := invalidData(textArgCount, len(m.RawArguments), meth.Args)
 		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, true)
+		return
+	case len(m.StreamIDs) != meth.Uploads:
+		// ASP.NET Core checks this after binding the arguments, and reports it
+		// as a HubException of the invocation.
+		err := Errorf(textStreamCount, len(m.StreamIDs), meth.Uploads)
+		c.callFailed(meth, id, fmt.Sprintf(textInvokeFailed, meth.Name), err, true)
 		return
 	}
 	if !streaming && meth.Uploads == 0 && c.sem == nil {

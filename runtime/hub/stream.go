@@ -99,13 +99,16 @@ func (c *Conn) closeUploads(ups []*upload) {
 
 // uploadItem hands a StreamItem to its upload stream. When the stream's buffer
 // is full the reader waits, which holds the client back. An item for no open
-// stream is fatal, as in ASP.NET Core.
+// stream is dropped, as ASP.NET Core does (its protocol reports a stream
+// binding failure, which the dispatcher only logs): the official clients go on
+// streaming to an invocation the server refused.
 func (c *Conn) uploadItem(m *protocol.Message) error {
 	c.mu.Lock()
 	u := c.uploads[m.InvocationID]
 	c.mu.Unlock()
 	if u == nil {
-		return &detailError{kind: "KeyNotFoundException", msg: fmt.Sprintf("No stream with id '%s' could be found.", m.InvocationID)}
+		c.srv.log.Debug("hub: item for no open stream dropped", "conn", c.id, "stream", m.InvocationID)
+		return nil
 	}
 	select {
 	case u.items <- bytes.Clone(m.RawItem):

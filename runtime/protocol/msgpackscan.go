@@ -26,13 +26,6 @@ func (r *mpReader) byte() (byte, error) {
 	return b, nil
 }
 
-func (r *mpReader) peek() (byte, error) {
-	if r.pos >= len(r.data) {
-		return 0, errTruncated
-	}
-	return r.data[r.pos], nil
-}
-
 // take returns the next n bytes.
 func (r *mpReader) take(n uint64) ([]byte, error) {
 	if n > uint64(len(r.data)-r.pos) {
@@ -105,15 +98,6 @@ func (r *mpReader) mapLen(field string) (int, error) {
 		err = errTruncated
 	}
 	return int(n), err
-}
-
-// nil consumes a nil if one is next.
-func (r *mpReader) nil() bool {
-	if r.pos < len(r.data) && r.data[r.pos] == 0xc0 {
-		r.pos++
-		return true
-	}
-	return false
 }
 
 // int reads an integer of any width.
