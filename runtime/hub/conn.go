@@ -45,6 +45,7 @@ type Conn struct {
 	results  map[string]chan clientResult  // client results awaited, by invocation id
 	streams  map[string]context.CancelFunc // server-to-client streams running, by invocation id
 	uploads  map[string]*upload            // client-to-server streams open, by stream id
+	ignored  map[string]struct{}           // stream ids of refused invocations, until completed
 	queued   int64                         // bytes ever queued
 	written  int64                         // bytes ever written
 	progress chan struct{}                 // closed when written grows; made by waiters
@@ -513,6 +514,13 @@ func (c *Conn) dispatch(m *protocol.Message) error {
 func (c *Conn) invoke(m *protocol.Message) {
 	meth := c.srv.methods.lookup(m.Target)
 	id, streaming := m.InvocationID, m.Type == protocol.StreamInvocation
+	accepted := false
+	defer func() {
+		if !accepted && len(m.StreamIDs) > 0 {
+			// The official clients stream to an invocation whatever its fate.
+			c.ignoreUploads(m.StreamIDs)
+		}
+	}()
 	switch {
 	case meth == nil:
 		c.fail(id, fmt.Sprintf(textBindFailed, m.Target)+" HubException: "+textMethodMissing, true)
@@ -535,6 +543,7 @@ func (c *Conn) invoke(m *protocol.Message) {
 		return
 	}
 	if !streaming && meth.Uploads == 0 && c.sem == nil {
+		accepted = true
 		c.call(meth, id, Args{proto: c.proto, raw: m.RawArguments}, true)
 		return
 	}
@@ -546,6 +555,7 @@ func (c *Conn) invoke(m *protocol.Message) {
 			c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, true)
 			return
 		}
+		accepted = true
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
@@ -558,6 +568,7 @@ func (c *Conn) invoke(m *protocol.Message) {
 		}()
 		return
 	}
+	accepted = true
 	c.sem <- struct{}{}
 	c.wg.Add(1)
 	go func() {

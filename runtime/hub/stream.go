@@ -97,18 +97,37 @@ func (c *Conn) closeUploads(ups []*upload) {
 	}
 }
 
+// ignoreUploads remembers the stream ids of a refused invocation, so that the
+// items the client still sends for them are dropped rather than taken for a
+// protocol violation. At most MaxStreams are remembered.
+func (c *Conn) ignoreUploads(ids []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ignored == nil {
+		c.ignored = make(map[string]struct{})
+	}
+	for _, id := range ids {
+		if len(c.ignored) < c.srv.opts.MaxStreams {
+			c.ignored[id] = struct{}{}
+		}
+	}
+}
+
 // uploadItem hands a StreamItem to its upload stream. When the stream's buffer
-// is full the reader waits, which holds the client back. An item for no open
-// stream is dropped, as ASP.NET Core does (its protocol reports a stream
-// binding failure, which the dispatcher only logs): the official clients go on
-// streaming to an invocation the server refused.
+// is full the reader waits, which holds the client back. Items for the streams
+// of a method that returned, or of a refused invocation, are dropped; an item
+// for a stream never announced is fatal, as in ASP.NET Core 2.x (later versions
+// only log it).
 func (c *Conn) uploadItem(m *protocol.Message) error {
 	c.mu.Lock()
 	u := c.uploads[m.InvocationID]
+	_, ignored := c.ignored[m.InvocationID]
 	c.mu.Unlock()
-	if u == nil {
-		c.srv.log.Debug("hub: item for no open stream dropped", "conn", c.id, "stream", m.InvocationID)
+	if ignored {
 		return nil
+	}
+	if u == nil {
+		return &detailError{kind: "KeyNotFoundException", msg: fmt.Sprintf("No stream with id '%s' could be found.", m.InvocationID)}
 	}
 	select {
 	case u.items <- bytes.Clone(m.RawItem):
@@ -124,9 +143,11 @@ func (c *Conn) uploadDone(m *protocol.Message) bool {
 	c.mu.Lock()
 	u := c.uploads[m.InvocationID]
 	delete(c.uploads, m.InvocationID)
+	_, ignored := c.ignored[m.InvocationID]
+	delete(c.ignored, m.InvocationID)
 	c.mu.Unlock()
 	if u == nil {
-		return false
+		return ignored
 	}
 	u.err = m.Error
 	close(u.items)

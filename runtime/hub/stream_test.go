@@ -164,8 +164,13 @@ func TestUploadStreams(t *testing.T) {
 
 	// Stream count and limits.
 	c.send(`{"type":1,"invocationId":"4","target":"Concat","arguments":[]}`)
-	if got := c.record(); got != `{"type":3,"invocationId":"4","error":"Failed to invoke 'Concat' due to an error on the server."}` {
+	if got := c.record(); got != `{"type":3,"invocationId":"4","error":"An unexpected error occurred invoking 'Concat' on the server. HubException: Client sent 0 stream(s), Hub method expects 1."}` {
 		t.Errorf("missing stream: %s", got)
+	}
+	// ASP.NET Core binds the arguments before it counts the streams.
+	c.send(`{"type":1,"invocationId":"4","target":"Concat","arguments":["x"]}`)
+	if got := c.record(); got != `{"type":3,"invocationId":"4","error":"Failed to invoke 'Concat' due to an error on the server."}` {
+		t.Errorf("extra argument and missing stream: %s", got)
 	}
 	c.send(`{"type":1,"invocationId":"5","target":"Concat","arguments":[],"streamIds":["a"]}`,
 		`{"type":1,"invocationId":"6","target":"Concat","arguments":[],"streamIds":["b"]}`,
@@ -191,4 +196,32 @@ func TestUploadBadItem(t *testing.T) {
 	}
 	// Items after the method returned are dropped until the client completes.
 	c.send(`{"type":2,"invocationId":"u","item":"late"}`, `{"type":3,"invocationId":"u"}`, `{"type":6}`)
+}
+
+// TestUploadItemForNoStream: items and completions for a stream the server does
+// not know are dropped, as in ASP.NET Core. The official clients stream to an
+// invocation whatever the server answered it, so a refused upload must not cost
+// the connection.
+func TestUploadItemForNoStream(t *testing.T) {
+	h := newTestHub(t, hub.Options{Logger: quietLogger()}, concat, echo)
+	c := connect(t, h.url)
+	// A Completion for no stream is ignored (an item for one never announced
+	// closes the connection: see TestProtocolErrorsCloseWithMessage).
+	c.send(`{"type":3,"invocationId":"nothing"}`)
+	// Refused for its extra argument: its stream is never opened, and what the
+	// client still sends for it is dropped.
+	c.send(`{"type":1,"invocationId":"1","target":"Concat","arguments":["extra"],"streamIds":["u"]}`,
+		`{"type":2,"invocationId":"u","item":"a"}`, `{"type":3,"invocationId":"u"}`)
+	if got := c.record(); got != `{"type":3,"invocationId":"1","error":"Failed to invoke 'Concat' due to an error on the server."}` {
+		t.Errorf("refused upload: %s", got)
+	}
+	if m := c.invoke("2", "Echo", "still open"); m["result"] != "still open" {
+		t.Errorf("after items for no stream: %v", m)
+	}
+	// The id is free for a later upload.
+	c.send(`{"type":1,"invocationId":"3","target":"Concat","arguments":[],"streamIds":["u"]}`,
+		`{"type":2,"invocationId":"u","item":"b"}`, `{"type":3,"invocationId":"u"}`)
+	if got := c.record(); got != `{"type":3,"invocationId":"3","result":"b"}` {
+		t.Errorf("upload after: %s", got)
+	}
 }
