@@ -19,6 +19,8 @@ func (*gate) supports(protocol.TransferFormat) bool { return true }
 func (g *gate) write(p []byte) error                { <-g.open; return nil }
 func (*gate) closeWrite()                           {}
 func (*gate) abort()                                {}
+func (*gate) direct() bool                          { return true }
+func (*gate) tick(time.Time) bool                   { return false }
 
 // A stream whose items are not written holds its producer back after
 // StreamBuffer items instead of queueing without bound.
@@ -35,7 +37,7 @@ func TestStreamBackpressure(t *testing.T) {
 		}, nil
 	}}
 	srv := New([]Method{produce}, Options{StreamBuffer: 5, Logger: slog.New(slog.DiscardHandler)})
-	c := newConn(srv, "id", httptest.NewRequest("GET", "/", nil), nil)
+	c := newConn(srv, "id", "", httptest.NewRequest("GET", "/", nil), nil)
 	g := &gate{open: make(chan struct{})}
 	c.t = g
 	r := &frameReader{frame: []byte(`{"protocol":"json","version":1}` + "\x1e" + `{"type":4,"invocationId":"s","target":"Produce","arguments":[]}` + "\x1e")}

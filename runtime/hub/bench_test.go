@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
@@ -18,6 +19,8 @@ func (*discard) supports(protocol.TransferFormat) bool { return true }
 func (d *discard) write(p []byte) error                { d.writes++; return nil }
 func (*discard) closeWrite()                           {}
 func (*discard) abort()                                {}
+func (*discard) direct() bool                          { return true }
+func (*discard) tick(time.Time) bool                   { return false }
 
 // frameReader reads one frame again and again without allocating.
 type frameReader struct {
@@ -42,7 +45,7 @@ func BenchmarkDispatch(b *testing.B) {
 		return Arg[string](a, 0)
 	}}
 	srv := New([]Method{echo}, Options{Logger: slog.New(slog.DiscardHandler)})
-	c := newConn(srv, "id", httptest.NewRequest("GET", "/", nil), nil)
+	c := newConn(srv, "id", "", httptest.NewRequest("GET", "/", nil), nil)
 	t := &discard{}
 	c.t = t
 	r := &frameReader{frame: []byte(`{"protocol":"json","version":1}` + "\x1e")}

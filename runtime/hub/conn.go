@@ -20,6 +20,8 @@ import (
 type Conn struct {
 	srv      *Server
 	id       string
+	token    string // the secret one, "" when the client skipped negotiate
+	created  time.Time
 	req      *http.Request
 	identity *Identity
 	ctx      context.Context
@@ -37,6 +39,8 @@ type Conn struct {
 	wg  sync.WaitGroup   // parallel invocations running
 
 	lastWrite atomic.Int64  // unix nanoseconds of the last write to the transport
+	lastRead  atomic.Int64  // unix nanoseconds of the last bytes received
+	posting   sync.Mutex    // HTTP transports: one POST is read at a time
 	lastID    atomic.Uint64 // of the invocations this server sent for client results
 
 	mu       sync.Mutex
@@ -65,8 +69,8 @@ func ConnFromContext(ctx context.Context) *Conn {
 	return c
 }
 
-func newConn(srv *Server, id string, r *http.Request, ident *Identity) *Conn {
-	c := &Conn{srv: srv, id: id, identity: ident, closed: make(chan struct{})}
+func newConn(srv *Server, id, token string, r *http.Request, ident *Identity) *Conn {
+	c := &Conn{srv: srv, id: id, token: token, created: time.Now(), identity: ident, closed: make(chan struct{})}
 	// The request ends with the handler that upgraded it; keep its values, not
 	// its cancellation.
 	base := context.WithoutCancel(r.Context())
@@ -75,7 +79,8 @@ func newConn(srv *Server, id string, r *http.Request, ident *Identity) *Conn {
 	if n := srv.opts.MaxParallelInvocations; n > 1 {
 		c.sem = make(chan struct{}, n)
 	}
-	c.lastWrite.Store(time.Now().UnixNano())
+	c.lastWrite.Store(c.created.UnixNano())
+	c.lastRead.Store(c.created.UnixNano())
 	return c
 }
 
@@ -102,7 +107,8 @@ func (c *Conn) Context() context.Context { return c.ctx }
 // Protocol returns the hub protocol chosen at the handshake.
 func (c *Conn) Protocol() protocol.Protocol { return c.proto }
 
-// Transport returns the name of the transport: "WebSockets", for now.
+// Transport returns the name of the transport: "WebSockets",
+// "ServerSentEvents" or "LongPolling".
 func (c *Conn) Transport() string { return c.t.name() }
 
 // Send queues m for the connection. It returns an error only when m cannot be
@@ -332,6 +338,14 @@ func (c *Conn) flush() {
 	}
 }
 
+// tick is the heartbeat's visit: the transport closes a connection that timed
+// out, and an idle one gets a Ping unless its transport needs none.
+func (c *Conn) tick(now time.Time) {
+	if c.t.tick(now) {
+		c.ping(now)
+	}
+}
+
 // ping queues a Ping if nothing was written for the keep-alive interval.
 func (c *Conn) ping(now time.Time) {
 	if !c.handshook.Load() || now.UnixNano()-c.lastWrite.Load() < int64(c.srv.opts.KeepAliveInterval) {
@@ -384,6 +398,9 @@ func (c *Conn) read(r io.Reader) error {
 		}
 		n, err := r.Read(in[len(in):cap(in)])
 		c.in.b = in[:len(in)+n]
+		if n > 0 {
+			c.lastRead.Store(time.Now().UnixNano())
+		}
 		if perr := c.parse(); perr != nil {
 			return perr
 		}
@@ -398,7 +415,13 @@ func (c *Conn) read(r io.Reader) error {
 		c.in.free()
 		c.in = nil
 	}
-	c.flushOwn()
+	if c.t.direct() {
+		c.flushOwn()
+	} else {
+		c.mu.Lock()
+		c.wakeLocked()
+		c.mu.Unlock()
+	}
 	return nil
 }
 

@@ -24,7 +24,7 @@ const (
 // Options configure a Server. The zero value of every field means its default.
 type Options struct {
 	// Protocols the server accepts, chosen per connection at the handshake.
-	// Default: JSON.
+	// Default: JSON and MessagePack.
 	Protocols []protocol.Protocol
 
 	// KeepAliveInterval is how long a connection may go without sending before
@@ -63,6 +63,12 @@ type Options struct {
 	// message is always sent.
 	DetailedErrors bool
 
+	// Transports the hub accepts; negotiate lists them in the order clients
+	// try them. Default: all three.
+	Transports Transports
+	// PollTimeout is how long a long poll waits for data. Default 90 s.
+	PollTimeout time.Duration
+
 	// AllowedOrigins lists the origins (scheme://host[:port]) whose browsers may
 	// open a WebSocket to the hub; "*" allows any. By default only same-origin
 	// requests and requests without an Origin header are accepted.
@@ -98,7 +104,7 @@ type Identity struct {
 
 func (o Options) withDefaults() Options {
 	if len(o.Protocols) == 0 {
-		o.Protocols = []protocol.Protocol{protocol.JSON}
+		o.Protocols = []protocol.Protocol{protocol.JSON, protocol.MessagePack}
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -109,6 +115,10 @@ func (o Options) withDefaults() Options {
 	def(&o.ClientTimeout, DefaultClientTimeout)
 	def(&o.HandshakeTimeout, DefaultHandshakeTimeout)
 	def(&o.SendTimeout, DefaultSendTimeout)
+	def(&o.PollTimeout, DefaultPollTimeout)
+	if o.Transports == 0 {
+		o.Transports = AllTransports
+	}
 	if o.MaxMessageSize == 0 {
 		o.MaxMessageSize = DefaultMaxMessageSize
 	}

@@ -45,6 +45,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	pending map[string]pendingConn // negotiated, by connection token
+	tokens  map[string]*Conn       // open, by connection token
 	conns   map[*Conn]struct{}
 	beating bool          // the heartbeat goroutine runs
 	stop    chan struct{} // closed by Shutdown to end the heartbeat
@@ -69,6 +70,7 @@ func New(methods []Method, opts Options) *Server {
 		opts:    opts.withDefaults(),
 		methods: table,
 		pending: make(map[string]pendingConn),
+		tokens:  make(map[string]*Conn),
 		conns:   make(map[*Conn]struct{}),
 		stop:    make(chan struct{}),
 	}
@@ -101,19 +103,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.negotiate(w, r)
 		return
 	}
-	switch {
-	case r.Method == http.MethodGet && websocket.IsWebSocketUpgrade(r):
-		s.connect(w, r)
-	case r.Method == http.MethodGet, r.Method == http.MethodPost, r.Method == http.MethodDelete:
-		if r.URL.Query().Get("id") == "" {
-			http.Error(w, "Connection ID required", http.StatusBadRequest)
-			return
-		}
-		http.Error(w, "This hub accepts only WebSocket connections.", http.StatusBadRequest)
-	default:
-		w.Header().Set("Allow", "GET, POST, DELETE")
-		http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
-	}
+	s.route(w, r)
 }
 
 // authenticate runs Options.Authenticate; on failure it answers 401 with an
@@ -163,11 +153,9 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 		version = min(n, 1)
 	}
 	resp := negotiateResponse{
-		NegotiateVersion: version,
-		ConnectionID:     newID(),
-		AvailableTransports: []availableTransport{
-			{Transport: "WebSockets", TransferFormats: []string{"Text", "Binary"}},
-		},
+		NegotiateVersion:    version,
+		ConnectionID:        newID(),
+		AvailableTransports: s.opts.Transports.available(),
 	}
 	token := resp.ConnectionID
 	if version > 0 {
@@ -203,30 +191,6 @@ func queryValue(q url.Values, key string) string {
 	return ""
 }
 
-// connect opens a transport for a negotiated connection, or for a new one when
-// the client skipped negotiation.
-func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
-	ident, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	token := r.URL.Query().Get("id")
-	id := ""
-	s.mu.Lock()
-	if token == "" {
-		id = newID()
-	} else if p, ok := s.pending[token]; ok {
-		delete(s.pending, token)
-		id = p.id
-	}
-	s.mu.Unlock()
-	if id == "" {
-		http.Error(w, "No Connection with that ID", http.StatusNotFound)
-		return
-	}
-	s.serveWebSocket(w, r, id, ident)
-}
-
 // track registers a new connection; it reports false after Shutdown.
 func (s *Server) track(c *Conn) bool {
 	s.mu.Lock()
@@ -235,6 +199,9 @@ func (s *Server) track(c *Conn) bool {
 		return false
 	}
 	s.conns[c] = struct{}{}
+	if c.token != "" {
+		s.tokens[c.token] = c
+	}
 	s.startBeatLocked()
 	return true
 }
@@ -266,6 +233,9 @@ func (s *Server) forget(c *Conn, cause error) {
 	}
 	s.mu.Lock()
 	delete(s.conns, c)
+	if c.token != "" {
+		delete(s.tokens, c.token)
+	}
 	if s.closed && len(s.conns) == 0 && s.drained != nil {
 		close(s.drained)
 		s.drained = nil
@@ -356,7 +326,7 @@ func (s *Server) beat() {
 		}
 		s.mu.Unlock()
 		for _, c := range conns {
-			c.ping(now)
+			c.tick(now)
 		}
 		clear(conns)
 	}

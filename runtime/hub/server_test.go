@@ -47,9 +47,12 @@ func TestNegotiate(t *testing.T) {
 		if tt.withToken != (n.ConnectionToken != nil) || n.ConnectionToken != nil && (*n.ConnectionToken == n.ConnectionID || len(*n.ConnectionToken) != 22) {
 			t.Errorf("negotiate%s token: %s", tt.query, body)
 		}
-		if len(n.AvailableTransports) != 1 || n.AvailableTransports[0].Transport != "WebSockets" ||
-			strings.Join(n.AvailableTransports[0].TransferFormats, ",") != "Text,Binary" {
-			t.Errorf("negotiate%s transports: %s", tt.query, body)
+		var transports []string
+		for _, a := range n.AvailableTransports {
+			transports = append(transports, a.Transport+":"+strings.Join(a.TransferFormats, ","))
+		}
+		if got := strings.Join(transports, " "); got != "WebSockets:Text,Binary ServerSentEvents:Text LongPolling:Text,Binary" {
+			t.Errorf("negotiate%s transports: %s", tt.query, got)
 		}
 	}
 	resp, err := http.Get(h.url + "/negotiate")
@@ -87,9 +90,9 @@ func TestConnectWithToken(t *testing.T) {
 		t.Errorf("ID() = %v", m)
 	}
 
-	// A token is good for one transport.
+	// A token is good for one transport at a time.
 	_, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(h.url, "http")+"?id="+n.ConnectionToken, nil)
-	if err == nil || resp.StatusCode != http.StatusNotFound {
+	if err == nil || resp.StatusCode != http.StatusConflict {
 		t.Errorf("second use of a token: %v %v", err, resp)
 	}
 	// The id is not the token.

@@ -10,22 +10,6 @@ import (
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
-// transport carries one connection's bytes. WebSockets is the first kind;
-// Server-Sent Events and Long Polling sit behind the same seam.
-type transport interface {
-	// name is the transport's name in negotiate.
-	name() string
-	// supports reports whether the transport carries the transfer format.
-	supports(protocol.TransferFormat) bool
-	// write sends one batch of whole messages. Only the connection's writer
-	// calls it, one call at a time.
-	write(p []byte) error
-	// closeWrite ends the server's side of the transport after the last write.
-	closeWrite()
-	// abort closes the transport at once.
-	abort()
-}
-
 // closeTimeout bounds the wait for the client's answer to a closing handshake.
 const closeTimeout = 5 * time.Second
 
@@ -39,6 +23,11 @@ type wsTransport struct {
 
 func (t *wsTransport) name() string                          { return "WebSockets" }
 func (t *wsTransport) supports(protocol.TransferFormat) bool { return true }
+func (t *wsTransport) direct() bool                          { return true }
+
+// tick has no timeout to check, read deadlines time WebSockets out; they need
+// pings.
+func (t *wsTransport) tick(time.Time) bool { return true }
 
 func (t *wsTransport) write(p []byte) error {
 	kind := websocket.TextMessage
@@ -57,13 +46,13 @@ func (t *wsTransport) closeWrite() {
 func (t *wsTransport) abort() { t.ws.Close() }
 
 // serveWebSocket upgrades the request and starts reading from the socket.
-func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, id string, ident *Identity) {
+func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, id, token string, ident *Identity) {
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.log.Debug("hub: WebSocket upgrade failed", "error", err)
 		return // the upgrader has answered
 	}
-	c := newConn(s, id, r, ident)
+	c := newConn(s, id, token, r, ident)
 	c.t = &wsTransport{c: c, ws: ws}
 	if !s.track(c) {
 		ws.Close()
