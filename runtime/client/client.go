@@ -1,0 +1,394 @@
+// Package client is the Go client of SignalR hubs. It connects to a hub served
+// by hubgen's hub package or by ASP.NET Core SignalR, invokes the hub's methods,
+// and runs handlers for the methods the hub calls on the client. hubgen
+// generates typed wrappers over it; it is also usable by hand:
+//
+//	conn, err := client.Dial(ctx, "https://example.com/chat", client.Options{})
+//	if err != nil {
+//		return err
+//	}
+//	defer conn.Close()
+//	conn.On("ReceiveMessage", func(ctx context.Context, args client.Args) (any, error) {
+//		text, err := client.Arg[string](args, 0)
+//		fmt.Println(text)
+//		return nil, err
+//	})
+//	var n int
+//	err = conn.Invoke(ctx, "SendMessage", &n, "hello")
+//
+// Dial negotiates (POST {url}/negotiate), opens a WebSocket and completes the
+// hub protocol's handshake. The connection then sends a Ping after
+// Options.KeepAliveInterval without sending, and ends with ErrServerTimeout
+// after Options.ServerTimeout without receiving.
+//
+// # Reconnecting
+//
+// When an established connection is lost, the Conn reconnects as its
+// Options.Reconnect policy says: by default after about 0, 2, 10 and 30
+// seconds, then it gives up and closes. Each attempt is a new connection, with a
+// new id; handlers stay registered. Invocations pending when the connection
+// drops fail at once with an error that wraps ErrConnectionClosed, and calls made
+// while reconnecting fail with ErrReconnecting. A server that closes the
+// connection with a Close message reconnects the client only if the message
+// allows it. Options.OnReconnecting, OnReconnected and OnClosed report each step.
+//
+// # Goroutines
+//
+// A Conn has a goroutine that reads from the server, one that writes to it
+// (queued messages go out together, in one frame), one that runs handlers and
+// one that watches the connection and reconnects. Close stops them all before
+// it returns.
+package client
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// State is the state of a connection.
+type State int
+
+// The states of a connection.
+const (
+	Disconnected State = iota // closed, or not connected yet
+	Connecting                // opening the first connection
+	Connected                 // connected; calls go through
+	Reconnecting              // lost; reconnecting as the policy says
+)
+
+// String returns the state's name.
+func (s State) String() string {
+	switch s {
+	case Disconnected:
+		return "Disconnected"
+	case Connecting:
+		return "Connecting"
+	case Connected:
+		return "Connected"
+	case Reconnecting:
+		return "Reconnecting"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Conn is a connection to a hub. It is safe for concurrent use.
+type Conn struct {
+	url    *url.URL
+	opts   Options
+	log    *slog.Logger
+	http   *http.Client
+	owned  bool // http is the Conn's own
+	dialer *websocket.Dialer
+
+	ids        atomic.Uint64 // the next invocation id; never reset, as in the official clients
+	handlers   handlerTable
+	jobs       jobQueue
+	inHandler  atomic.Bool // the handlers' goroutine runs a handler
+	inCallback atomic.Bool // the watching goroutine runs a callback
+
+	stop   context.Context // ends with Close: stops reconnecting
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	state   State
+	sess    *session // the connection; nil while Reconnecting or Disconnected
+	closing bool     // Close was called
+
+	dispatched chan struct{} // closed when the handlers' goroutine has ended
+	done       chan struct{} // closed when the watching goroutine has ended
+}
+
+// Dial connects to the hub at url (http, https, or with SkipNegotiation also ws
+// or wss): it negotiates, opens a transport and completes the handshake. ctx
+// bounds the dial only; once Dial returns, the connection lives until Close.
+func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
+	c, err := newConn(url, opts)
+	if err != nil {
+		return nil, err
+	}
+	for name, h := range c.opts.Handlers {
+		c.On(name, h)
+	}
+	c.state = Connecting
+	s, err := c.connect(ctx)
+	if err != nil {
+		c.cancel()
+		c.closeIdle()
+		return nil, err
+	}
+	c.sess, c.state = s, Connected
+	go c.dispatch()
+	go c.watch(s)
+	return c, nil
+}
+
+func newConn(rawURL string, opts Options) (*Conn, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("client: invalid hub URL: %w", err)
+	}
+	switch u.Scheme {
+	case "http", "https":
+	case "ws", "wss":
+		if !opts.SkipNegotiation {
+			return nil, fmt.Errorf("client: a %s URL needs SkipNegotiation; negotiate is over http or https", u.Scheme)
+		}
+	default:
+		return nil, fmt.Errorf("client: invalid hub URL %q: the scheme must be http or https", u.Redacted())
+	}
+	c := &Conn{
+		url:        u,
+		opts:       opts.withDefaults(),
+		jobs:       jobQueue{wake: make(chan struct{}, 1)},
+		dispatched: make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	c.log = c.opts.Logger
+	c.stop, c.cancel = context.WithCancel(context.Background())
+	c.http = c.opts.HTTPClient
+	if c.http == nil {
+		t, ok := http.DefaultTransport.(*http.Transport)
+		if ok {
+			t = t.Clone()
+		} else {
+			t = &http.Transport{Proxy: http.ProxyFromEnvironment}
+		}
+		c.http, c.owned = &http.Client{Transport: t, Timeout: 100 * time.Second}, true
+	}
+	c.dialer = c.opts.Dialer
+	if c.dialer == nil {
+		d := *websocket.DefaultDialer
+		if t, ok := c.http.Transport.(*http.Transport); ok {
+			d.Proxy, d.TLSClientConfig = t.Proxy, t.TLSClientConfig
+		}
+		d.Jar = c.http.Jar
+		c.dialer = &d
+	}
+	return c, nil
+}
+
+// ID returns the connection id, the name the server knows the connection by.
+// It is "" when the Conn is not connected, and with SkipNegotiation.
+func (c *Conn) ID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess == nil {
+		return ""
+	}
+	return c.sess.id
+}
+
+// State returns the connection's state.
+func (c *Conn) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// session returns the current connection, or the error of a call made when
+// there is none.
+func (c *Conn) session() (*session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.sess != nil:
+		return c.sess, nil
+	case c.state == Reconnecting:
+		return nil, ErrReconnecting
+	}
+	return nil, ErrConnectionClosed
+}
+
+// Invoke calls method on the server with args and waits for its completion. It
+// decodes the result into the value result points to, unless result is nil. A
+// method that fails on the server returns an *Error with the server's text.
+// When ctx ends first, Invoke returns ctx.Err(); the server still runs the
+// method.
+func (c *Conn) Invoke(ctx context.Context, method string, result any, args ...any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	id := strconv.FormatUint(c.ids.Add(1)-1, 10)
+	cl := &call{target: method, result: result, done: make(chan error, 1)}
+	if err := s.invoke(ctx, id, method, args, cl); err != nil {
+		return err
+	}
+	select {
+	case err := <-cl.done:
+		return err
+	case <-ctx.Done():
+		if s.forget(id) {
+			return ctx.Err()
+		}
+		return <-cl.done // completing now
+	}
+}
+
+// Send calls method on the server with args without waiting for it: the server
+// sends no answer, not even an error. It returns once the call is queued for
+// sending; it waits, as long as ctx allows, only when much is queued already.
+func (c *Conn) Send(ctx context.Context, method string, args ...any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	return s.invoke(ctx, "", method, args, nil)
+}
+
+// Close closes the connection: it sends a Close message to the server, closes
+// the transport, stops reconnecting, fails pending invocations, and waits for
+// the Conn's goroutines to end and for OnClosed to return. Close called from a
+// handler, or while one runs, does not wait for that handler (whose ctx is
+// done); called from a callback, it does not wait for the callback. Closing a
+// closed Conn does nothing.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	first := !c.closing
+	c.closing = true
+	s := c.sess
+	c.mu.Unlock()
+	if first {
+		c.cancel()
+		c.jobs.close()
+		if s != nil {
+			s.close()
+		}
+	}
+	if !c.inCallback.Load() {
+		<-c.done
+	}
+	if !c.inHandler.Load() {
+		<-c.dispatched
+	}
+	return nil
+}
+
+// watch follows the connection from Dial to the end: when a session ends it
+// reconnects, or closes the Conn for good.
+func (c *Conn) watch(s *session) {
+	var err error
+	for s != nil {
+		<-s.done
+		retry, cause := s.result()
+		c.mu.Lock()
+		closing := c.closing
+		c.mu.Unlock()
+		switch {
+		case closing:
+			s, err = nil, nil
+		case !retry:
+			s, err = nil, cause
+		default:
+			s, err = c.reconnect(cause)
+		}
+	}
+	c.mu.Lock()
+	c.sess, c.state = nil, Disconnected
+	c.mu.Unlock()
+	c.cancel()
+	c.jobs.close()
+	c.closeIdle()
+	c.callback(func() {
+		if c.opts.OnClosed != nil {
+			c.opts.OnClosed(err)
+		}
+	})
+	close(c.done)
+}
+
+// reconnect makes new connections as the policy says, until one succeeds, the
+// policy gives up, or Close is called. It returns the new session, or nil and
+// the error that closes the Conn.
+func (c *Conn) reconnect(reason error) (*session, error) {
+	delay, ok := c.opts.Reconnect(0, 0, reason)
+	if !ok {
+		return nil, reason
+	}
+	if !c.become(Reconnecting, nil) {
+		return nil, nil
+	}
+	c.log.Info("client: connection lost; reconnecting", "error", reason)
+	c.callback(func() {
+		if c.opts.OnReconnecting != nil {
+			c.opts.OnReconnecting(reason)
+		}
+	})
+	start := time.Now()
+	for retries := 1; ; retries++ {
+		timer := time.NewTimer(delay)
+		select {
+		case <-c.stop.Done():
+			timer.Stop()
+			return nil, nil
+		case <-timer.C:
+		}
+		s, err := c.connect(c.stop)
+		if c.stop.Err() != nil {
+			if s != nil {
+				s.close()
+				<-s.done
+			}
+			return nil, nil
+		}
+		if err == nil {
+			if !c.become(Connected, s) {
+				s.close()
+				<-s.done
+				return nil, nil
+			}
+			c.log.Info("client: reconnected", "attempts", retries)
+			c.callback(func() {
+				if c.opts.OnReconnected != nil {
+					c.opts.OnReconnected(s.id)
+				}
+			})
+			return s, nil
+		}
+		c.log.Debug("client: reconnect attempt failed", "attempt", retries, "error", err)
+		if delay, ok = c.opts.Reconnect(retries, time.Since(start), err); !ok {
+			return nil, fmt.Errorf("client: reconnecting failed after %d attempts: %w", retries, err)
+		}
+	}
+}
+
+// become moves to state, with s as the current session, unless Close was
+// called.
+func (c *Conn) become(state State, s *session) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return false
+	}
+	c.sess, c.state = s, state
+	return true
+}
+
+// callback runs a callback of the user's.
+func (c *Conn) callback(f func()) {
+	c.inCallback.Store(true)
+	defer c.inCallback.Store(false)
+	f()
+}
+
+// closeIdle releases the idle connections of the Conn's own HTTP client.
+func (c *Conn) closeIdle() {
+	if c.owned {
+		c.http.CloseIdleConnections()
+	}
+}

@@ -1,0 +1,237 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/hubgen/hubgen/runtime/protocol"
+)
+
+// Handler runs when the server calls a method on the client. When the server
+// waits for a result (a client result), the handler's result or error answers
+// it; otherwise both are ignored. ctx ends when the connection that delivered
+// the call ends.
+type Handler func(ctx context.Context, args Args) (any, error)
+
+// Args are the encoded arguments of a call from the server. They are valid
+// until the handler returns.
+type Args struct {
+	proto protocol.Protocol
+	raw   []protocol.Raw
+}
+
+// Len returns the number of arguments.
+func (a Args) Len() int { return len(a.raw) }
+
+// Decode decodes argument i into the value v points to.
+func (a Args) Decode(i int, v any) error {
+	if i < 0 || i >= len(a.raw) {
+		return fmt.Errorf("client: no argument %d: the server sent %d", i, len(a.raw))
+	}
+	if err := a.proto.Decode(a.raw[i], v); err != nil {
+		return fmt.Errorf("client: argument %d: %w", i, err)
+	}
+	return nil
+}
+
+// Arg decodes argument i as a T.
+func Arg[T any](a Args, i int) (T, error) {
+	var v T
+	err := a.Decode(i, &v)
+	return v, err
+}
+
+// On registers h for the method the server calls by name, matched ignoring
+// case. A method may have several handlers; they run in the order they were
+// registered, and when the server waits for a result the first error answers
+// it, or else the one non-nil result (several are an error). Handlers stay
+// registered across reconnects. remove unregisters h.
+//
+// Handlers run one at a time, in the order the server sent its calls, on a
+// goroutine of the Conn's: a handler may call Invoke, but a slow handler
+// delays the next ones.
+func (c *Conn) On(method string, h Handler) (remove func()) {
+	return c.handlers.add(method, h)
+}
+
+// handlerTable holds the handlers by lower-cased method name. Its slices are
+// replaced, never changed, so that a lookup can keep one.
+type handlerTable struct {
+	mu sync.RWMutex
+	m  map[string][]*Handler
+}
+
+func (t *handlerTable) add(method string, h Handler) (remove func()) {
+	key, e := strings.ToLower(method), &h
+	t.mu.Lock()
+	if t.m == nil {
+		t.m = make(map[string][]*Handler)
+	}
+	hs := t.m[key]
+	t.m[key] = append(hs[:len(hs):len(hs)], e)
+	t.mu.Unlock()
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		var kept []*Handler
+		for _, x := range t.m[key] {
+			if x != e {
+				kept = append(kept, x)
+			}
+		}
+		if len(kept) == 0 {
+			delete(t.m, key)
+		} else {
+			t.m[key] = kept
+		}
+	}
+}
+
+func (t *handlerTable) lookup(method string) []*Handler {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.m[strings.ToLower(method)]
+}
+
+// job is a call from the server waiting for its handlers.
+type job struct {
+	s      *session
+	id     string // invocation id; "" when the server wants no answer
+	target string
+	args   Args
+}
+
+// jobQueue is an unbounded queue, so that the reader never waits for handlers.
+type jobQueue struct {
+	mu     sync.Mutex
+	jobs   []job
+	closed bool
+	wake   chan struct{} // capacity 1
+}
+
+func (q *jobQueue) push(j job) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.jobs = append(q.jobs, j)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pop waits for the next job; it reports false once the queue is closed.
+func (q *jobQueue) pop() (job, bool) {
+	for {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return job{}, false
+		}
+		if len(q.jobs) > 0 {
+			j := q.jobs[0]
+			q.jobs[0] = job{}
+			q.jobs = q.jobs[1:]
+			q.mu.Unlock()
+			return j, true
+		}
+		q.mu.Unlock()
+		<-q.wake
+	}
+}
+
+// close drops the jobs that have not started and ends pop.
+func (q *jobQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.jobs = nil
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Texts of client-result errors, as the official clients send them.
+const (
+	textNoResult       = "Client didn't provide a result."
+	textMultipleResult = "Client provided multiple results."
+)
+
+// dispatch runs the handlers of the server's calls, one call at a time.
+func (c *Conn) dispatch() {
+	defer close(c.dispatched)
+	for {
+		j, ok := c.jobs.pop()
+		if !ok {
+			return
+		}
+		c.runHandlers(j)
+	}
+}
+
+// runHandlers calls the handlers of one call and answers it if the server
+// waits.
+func (c *Conn) runHandlers(j job) {
+	hs := c.handlers.lookup(j.target)
+	if len(hs) == 0 {
+		c.log.Warn("client: no handler for a method the server called", "method", j.target)
+		if j.id != "" {
+			j.s.complete(j.id, nil, textNoResult)
+		}
+		return
+	}
+	var result any
+	var results int
+	var failure error
+	c.inHandler.Store(true)
+	for _, h := range hs {
+		r, err := c.safeCall(*h, j)
+		switch {
+		case err != nil:
+			if failure == nil {
+				failure = err
+			}
+		case r != nil:
+			result = r
+			results++
+		}
+	}
+	c.inHandler.Store(false)
+	if j.id == "" {
+		return
+	}
+	switch {
+	case failure != nil:
+		text := failure.Error()
+		if text == "" {
+			text = fmt.Sprintf("client: handler for %q failed", j.target)
+		}
+		j.s.complete(j.id, nil, text)
+	case results > 1:
+		j.s.complete(j.id, nil, textMultipleResult)
+	default:
+		j.s.complete(j.id, result, "")
+	}
+}
+
+// safeCall runs a handler, turning a panic into an error.
+func (c *Conn) safeCall(h Handler, j job) (result any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.log.Error("client: handler panicked", "method", j.target, "panic", v, "stack", string(debug.Stack()))
+			err = fmt.Errorf("client: handler for %q panicked", j.target)
+		}
+	}()
+	result, err = h(j.s.ctx, j.args)
+	if err != nil {
+		c.log.Debug("client: handler failed", "method", j.target, "error", err)
+	}
+	return result, err
+}

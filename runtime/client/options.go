@@ -1,0 +1,135 @@
+package client
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/hubgen/hubgen/runtime/protocol"
+)
+
+// Defaults, as in the official clients.
+const (
+	DefaultKeepAliveInterval = 15 * time.Second
+	DefaultServerTimeout     = 30 * time.Second
+	DefaultHandshakeTimeout  = 15 * time.Second
+)
+
+// Options configure a connection. The zero value of every field means its
+// default.
+type Options struct {
+	// AccessToken returns the bearer token to send, as "Authorization: Bearer
+	// <token>", on negotiate and on the WebSocket upgrade. It is called on every
+	// connection attempt, reconnects included. A negotiate redirect that carries
+	// a token replaces it for the rest of that attempt.
+	AccessToken func(ctx context.Context) (string, error)
+	// Header holds headers to send with every HTTP request, the WebSocket
+	// upgrade included.
+	Header http.Header
+	// HTTPClient sends negotiate requests. Default: a client of the Conn's own
+	// with a 100 s timeout. Its Jar, and the TLS and proxy settings of an
+	// *http.Transport, also serve the WebSocket upgrade when Dialer is nil.
+	HTTPClient *http.Client
+	// Dialer opens WebSockets. Default: a copy of websocket.DefaultDialer.
+	Dialer *websocket.Dialer
+	// SkipNegotiation connects a WebSocket straight to the hub URL, without
+	// negotiate. The server must accept it (ASP.NET Core and hubgen's hub do);
+	// the connection then has no id.
+	SkipNegotiation bool
+	// Protocol is the hub protocol. Default: protocol.JSON.
+	Protocol protocol.Protocol
+
+	// KeepAliveInterval is how long the client may go without sending before it
+	// sends a Ping. Default 15 s; it should be half the server's client timeout.
+	KeepAliveInterval time.Duration
+	// ServerTimeout ends a connection on which nothing arrived for this long,
+	// with ErrServerTimeout. Default 30 s; it should be twice the server's
+	// keep-alive interval.
+	ServerTimeout time.Duration
+	// HandshakeTimeout bounds the handshake, from sending the request to
+	// receiving the response. Default 15 s.
+	HandshakeTimeout time.Duration
+
+	// Reconnect says whether, and when, to reconnect after a connection that
+	// was established is lost. Default (nil): DefaultReconnect. NoReconnect turns
+	// reconnecting off.
+	Reconnect ReconnectPolicy
+
+	// Handlers are registered, as by Conn.On, before the connection opens, so
+	// that no call the server makes right after the handshake finds them
+	// missing.
+	Handlers map[string]Handler
+
+	// Logger receives the client's logs. Default: slog.Default().
+	Logger *slog.Logger
+
+	// The callbacks run one at a time, on a goroutine of the Conn's.
+	//
+	// OnClosed is called once, when the Conn is closed for good: err is nil
+	// after Close, and otherwise says why (reconnecting gave up, the server
+	// closed the connection, or reconnecting is off).
+	OnClosed func(err error)
+	// OnReconnecting is called when a connection is lost and the client starts
+	// reconnecting; err says why it was lost. Calls fail with ErrReconnecting
+	// until OnReconnected or OnClosed.
+	OnReconnecting func(err error)
+	// OnReconnected is called when the client has reconnected, with the new
+	// connection id ("" with SkipNegotiation).
+	OnReconnected func(connectionID string)
+}
+
+func (o Options) withDefaults() Options {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.KeepAliveInterval, DefaultKeepAliveInterval)
+	def(&o.ServerTimeout, DefaultServerTimeout)
+	def(&o.HandshakeTimeout, DefaultHandshakeTimeout)
+	if o.Protocol == nil {
+		o.Protocol = protocol.JSON
+	}
+	if o.Reconnect == nil {
+		o.Reconnect = DefaultReconnect
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// ReconnectPolicy decides whether and when to try reconnecting. It is called
+// with retries = 0 when a connection is lost, and after each failed attempt with
+// the number of attempts made so far, the time since the connection was lost,
+// and why the connection was lost or the last attempt failed. It returns the
+// delay before the next attempt, or ok = false to give up.
+type ReconnectPolicy func(retries int, elapsed time.Duration, reason error) (delay time.Duration, ok bool)
+
+// DefaultReconnect tries four times, after about 0, 2, 10 and 30 seconds, as
+// the official clients do, then gives up. The delays have jitter, so that the
+// clients of a restarted server do not all come back at the same instant.
+var DefaultReconnect = ReconnectDelays(0, 2*time.Second, 10*time.Second, 30*time.Second)
+
+// NoReconnect never reconnects: a lost connection closes the Conn.
+var NoReconnect ReconnectPolicy = func(int, time.Duration, error) (time.Duration, bool) { return 0, false }
+
+// ReconnectDelays returns a policy that makes one attempt per delay, then gives
+// up. Each delay varies by up to ±20%, and a zero delay becomes a random one
+// under half a second.
+func ReconnectDelays(delays ...time.Duration) ReconnectPolicy {
+	delays = append([]time.Duration(nil), delays...)
+	return func(retries int, _ time.Duration, _ error) (time.Duration, bool) {
+		if retries >= len(delays) {
+			return 0, false
+		}
+		d := delays[retries]
+		if d <= 0 {
+			return rand.N(500 * time.Millisecond), true
+		}
+		return d - d/5 + rand.N(2*d/5+1), true
+	}
+}
