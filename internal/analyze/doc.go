@@ -1,0 +1,71 @@
+// Package analyze turns a loaded contract package into a model.Spec. Every
+// rule about what hubgen accepts lives here, and every broken rule becomes a
+// diagnostic at the method, parameter or declaration it concerns; the
+// analyzer reports all of them in one run.
+//
+// # Methods
+//
+// Every method takes ctx context.Context first and returns error last, with at
+// most one value before it:
+//
+//	                            server interface         client interface
+//	M(ctx, args...) error        invocation (void)        send, to any target
+//	M(ctx, args...) (T, error)   invocation with result   client result, to one client
+//	M(ctx, args...) iter.Seq2    server stream (HG030)    refused (HG031)
+//	a parameter iter.Seq2        client stream (HG030)    refused (HG031)
+//
+// Methods are taken in the order of their Go names, embedded ones included.
+// A method's wire name is its Go name, unless its doc comment has a line
+//
+//	//hubgen:name wireName
+//
+// # Wire types
+//
+// Parameters and results cross the wire as JSON (and later MessagePack), so
+// they are built from: booleans, integers, floats, strings, structs, pointers,
+// slices, arrays, maps whose keys are strings, any (interface{}), and named
+// types and aliases of those, from any package. A named type with its own
+// MarshalJSON, UnmarshalJSON, MarshalText or UnmarshalText method (time.Time,
+// for one) is taken as it is. Struct fields that encoding/json leaves out
+// (unexported ones, or tagged `json:"-"`) are not checked. Channels,
+// functions, complex numbers, unsafe.Pointer, uintptr, error and interfaces
+// with methods cannot cross: a receiver could not rebuild them.
+//
+// # Diagnostics
+//
+// Each diagnostic reads file:line:col: message (HGnnn). A problem in a method
+// that the interface embeds from another package is reported at the line
+// that embeds it.
+//
+//	Code   Problem                                     What to do
+//	HG001  the package does not load (go list,         fix the reported error; errors inside
+//	       syntax or type errors; a pattern that       files hubgen wrote are ignored, as they
+//	       matches no package or several)              are about to be rewritten
+//	HG002  no type has the -server/-client name        check the name; the message lists the
+//	                                                   package's interfaces
+//	HG003  the name is not an interface, or is a       name a method-set interface
+//	       constraint interface
+//	HG004  the interface has type parameters           declare a non-generic interface
+//	HG005  the interface has no methods                add methods, or leave out the flag
+//	HG010  a method is not exported                    export it: clients call it by name
+//	HG011  the first parameter is not                  add ctx context.Context first
+//	       context.Context
+//	HG012  the last result is not error                return error last
+//	HG013  more than one result besides error          return one value (a struct holds several)
+//	HG014  a variadic parameter                        take a slice
+//	HG015  context.Context after the first parameter   take ctx once, first
+//	HG020  a type that cannot cross the wire           change the type, or keep the field off
+//	                                                   the wire (unexported or `json:"-"`)
+//	HG030  a stream on the server interface            not supported yet: return a slice
+//	HG031  a stream on the client interface            servers cannot stream to client methods
+//	HG032  a malformed stream                          use iter.Seq2[T, error], alone as the
+//	                                                   result or as a parameter
+//	HG040  a malformed //hubgen:name line              write //hubgen:name wireName, once
+//	HG041  an unknown //hubgen: directive              check the spelling (only name exists)
+//	HG042  two wire names equal ignoring case          give one a different //hubgen:name;
+//	                                                   servers match names ignoring case
+//	HG050  a generated name is declared already        rename that declaration or the interface
+//	HG051  two generated names are the same            rename one of the interfaces
+//	HG052  the package redeclares a predeclared        rename the declaration: generated code
+//	       identifier generated code uses              uses the predeclared one
+package analyze

@@ -1,0 +1,105 @@
+package golang
+
+import (
+	"fmt"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/hubgen/hubgen/internal/model"
+)
+
+// stub emits the client stub: the server interface implemented by invoking
+// the server over a client connection.
+func (e *emitter) stub() {
+	it, n, f := e.spec.Server, e.spec.Names, e.f
+	c, conn, ctx, result, err := e.id("c"), e.id("conn"), e.id("ctx"), e.id("result"), e.id("err")
+
+	f.Line()
+	f.Add(doc("", n.Stub+" is a "+it.Name+" that calls a hub's methods over a client connection."))
+	f.Type().Id(n.Stub).Struct(jen.Id("conn").Op("*").Qual(ClientPath, "Conn"))
+	f.Line()
+	f.Var().Id("_").Id(it.Name).Op("=").Parens(jen.Op("*").Id(n.Stub)).Parens(jen.Nil())
+	f.Line()
+	f.Add(doc("", n.NewStub+" returns a "+it.Name+" whose methods invoke the hub's over conn."))
+	f.Func().Id(n.NewStub).Params(conn.Clone().Op("*").Qual(ClientPath, "Conn")).Op("*").Id(n.Stub).Block(
+		jen.Return(jen.Op("&").Id(n.Stub).Values(jen.Id("conn").Op(":").Add(conn))),
+	)
+	for i := range it.Methods {
+		m := &it.Methods[i]
+		names := e.paramNames(m, "c", "ctx", "result", "err")
+		fallback := fmt.Sprintf("%s invokes %s on the hub and waits for it to complete.", m.Name, m.Wire)
+		f.Line()
+		f.Add(doc(m.Doc, fallback))
+		f.Func().Params(c.Clone().Op("*").Id(n.Stub)).Id(m.Name).Add(e.signature(m, names)).BlockFunc(func(g *jen.Group) {
+			invoke := c.Clone().Dot("conn").Dot("Invoke")
+			if m.Void() {
+				g.Return(invoke.Call(e.callArgs(ctx, m.Wire, jen.Nil(), names)...))
+				return
+			}
+			g.Var().Add(result).Add(e.typ(m.Result))
+			g.Add(err).Op(":=").Add(invoke.Call(e.callArgs(ctx, m.Wire, jen.Op("&").Add(result), names)...))
+			g.Return(result, err)
+		})
+	}
+}
+
+// signature renders m's parameters (ctx first) and results.
+func (e *emitter) signature(m *model.Method, names []string) *jen.Statement {
+	params := []jen.Code{e.id("ctx").Qual("context", "Context")}
+	for i, p := range m.Params {
+		params = append(params, jen.Id(names[i]).Add(e.typ(p.Type)))
+	}
+	s := jen.Params(params...)
+	if m.Result == nil {
+		return s.Error()
+	}
+	return s.Params(e.typ(m.Result), jen.Error())
+}
+
+// callArgs returns ctx, the wire name, an optional result pointer and the
+// parameters, as Invoke and Send take them.
+func (e *emitter) callArgs(ctx jen.Code, wire string, result jen.Code, names []string) []jen.Code {
+	out := []jen.Code{ctx, jen.Lit(wire)}
+	if result != nil {
+		out = append(out, result)
+	}
+	for _, n := range names {
+		out = append(out, jen.Id(n))
+	}
+	return out
+}
+
+// register emits the receiver registration: the client interface's methods
+// bound to a client connection's handlers.
+func (e *emitter) register() {
+	it, n, f := e.spec.Client, e.spec.Names, e.f
+	conn, impl, remove, removes, r, ctx, args, cnt := e.id("conn"), e.id("impl"), e.id("remove"), e.id("removes"), e.id("r"), e.id("ctx"), e.id("args"), e.id("n")
+
+	f.Line()
+	f.Add(doc("", n.Register+" routes the hub's calls of "+it.Name+"'s methods on conn to impl, until\n"+
+		"remove is called. Each call's arguments are decoded into their Go types; a call\n"+
+		"with the wrong number of arguments fails without reaching impl. A method with a\n"+
+		"result answers the hub with it."))
+	f.Func().Id(n.Register).Params(conn.Clone().Op("*").Qual(ClientPath, "Conn"), impl.Clone().Id(it.Name)).Params(remove.Clone().Func().Params()).Block(
+		removes.Clone().Op(":=").Index().Func().Params().ValuesFunc(func(g *jen.Group) {
+			for i := range it.Methods {
+				m := &it.Methods[i]
+				g.Line().Add(conn).Dot("On").Call(jen.Lit(m.Wire), jen.Func().Params(ctx.Clone().Qual("context", "Context"), args.Clone().Qual(ClientPath, "Args")).Params(jen.Any(), jen.Error()).BlockFunc(func(g *jen.Group) {
+					g.If(cnt.Clone().Op(":=").Add(args).Dot("Len").Call(), cnt.Clone().Op("!=").Lit(len(m.Params))).Block(
+						jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(m.Wire+" takes "+plural(len(m.Params), "argument")+", not %d"), cnt)),
+					)
+					call := impl.Clone().Dot(m.Name).Call(append([]jen.Code{ctx}, e.decode(g, m, args)...)...)
+					if m.Void() {
+						g.Return(jen.Nil(), call)
+					} else {
+						g.Return(call)
+					}
+				}))
+			}
+			g.Line()
+		}),
+		jen.Return(jen.Func().Params().Block(
+			jen.For(jen.List(jen.Id("_"), r).Op(":=").Range().Add(removes)).Block(r.Clone().Call()),
+		)),
+	)
+}

@@ -1,0 +1,125 @@
+// Package gen runs hubgen's pipeline: load the contract package, analyze the
+// interfaces, and emit the Go file. It writes nothing; cmd/hubgen does.
+package gen
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hubgen/hubgen/internal/analyze"
+	"github.com/hubgen/hubgen/internal/diag"
+	"github.com/hubgen/hubgen/internal/emit/golang"
+	"github.com/hubgen/hubgen/internal/load"
+	"github.com/hubgen/hubgen/internal/model"
+)
+
+// Config is one run of hubgen.
+type Config struct {
+	// Server and Client name the interfaces; at least one is needed.
+	Server string
+	Client string
+	// Dir is where the package pattern is resolved; empty means the current
+	// directory.
+	Dir string
+	// Pattern names the contract package. Default ".".
+	Pattern string
+	// Tags are build tags for loading the package.
+	Tags string
+	// Output is the file to generate, in the package's directory. Relative
+	// names are relative to Dir. Default: DefaultOutput in the package's
+	// directory.
+	Output string
+	// Env is the go command's environment; nil means the process's.
+	Env []string
+}
+
+// Result is what a run produced.
+type Result struct {
+	// Spec is the model the file is generated from.
+	Spec *model.Spec
+	// Output is the absolute name of the file to write.
+	Output string
+	// Code is the generated file; nil when JSONOnly.
+	Code []byte
+}
+
+// ErrNoInterface is returned when neither interface is named.
+var ErrNoInterface = errors.New("hubgen: name a server interface, a client interface or both")
+
+// DefaultOutput returns the name of the generated file: the lower-cased server
+// interface name (or, without one, the client's) followed by _hubgen.go.
+func DefaultOutput(server, client string) string {
+	name := server
+	if name == "" {
+		name = client
+	}
+	return strings.ToLower(name) + "_hubgen.go"
+}
+
+// Run loads, analyzes and, unless onlySpec, generates. Problems in the user's
+// package come back as a diag.List error, all of them; the result is then
+// nil.
+func Run(cfg Config, onlySpec bool) (*Result, error) {
+	if cfg.Server == "" && cfg.Client == "" {
+		return nil, ErrNoInterface
+	}
+	pkg, ds := load.Load(load.Config{Dir: cfg.Dir, Pattern: cfg.Pattern, Tags: cfg.Tags, Env: cfg.Env})
+	if len(ds) > 0 {
+		return nil, ds.Sorted()
+	}
+	out := cfg.Output
+	switch {
+	case out == "":
+		out = filepath.Join(pkg.Dir, DefaultOutput(cfg.Server, cfg.Client))
+	case !filepath.IsAbs(out):
+		base := cfg.Dir
+		if base == "" {
+			var err error
+			if base, err = filepath.Abs("."); err != nil {
+				return nil, err
+			}
+		}
+		out = filepath.Join(base, out)
+	}
+	if filepath.Dir(out) != filepath.Clean(pkg.Dir) {
+		return nil, fmt.Errorf("hubgen: -o %s: the generated file joins package %s, so it must be in %s", cfg.Output, pkg.Path, pkg.Dir)
+	}
+	return generateFrom(pkg, cfg, out, onlySpec)
+}
+
+// generateFrom runs the stages after loading.
+func generateFrom(pkg *load.Package, cfg Config, out string, onlySpec bool) (*Result, error) {
+	spec, ds := analyze.Analyze(pkg, analyze.Config{Server: cfg.Server, Client: cfg.Client, Output: out})
+	if len(ds) > 0 {
+		return nil, ds
+	}
+	res := &Result{Spec: spec, Output: out}
+	if onlySpec {
+		return res, nil
+	}
+	code, err := golang.Generate(spec)
+	if err != nil {
+		return nil, err
+	}
+	res.Code = code
+	return res, nil
+}
+
+// JSON returns the spec as indented JSON.
+func JSON(spec *model.Spec) ([]byte, error) {
+	b, err := json.MarshalIndent(spec, "", "\t")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Diagnostics returns the diagnostics in err, if it holds any.
+func Diagnostics(err error) (diag.List, bool) {
+	var ds diag.List
+	ok := errors.As(err, &ds)
+	return ds, ok
+}

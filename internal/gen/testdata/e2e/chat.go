@@ -1,0 +1,39 @@
+// Package chat is the contract of the end-to-end test.
+package chat
+
+import (
+	"context"
+	"time"
+)
+
+// Message is a chat message.
+type Message struct {
+	From string    `json:"from"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+}
+
+// Chat is what the server calls on clients.
+type Chat interface {
+	// Receive delivers a message.
+	Receive(ctx context.Context, m Message) error
+	// Ask asks the client a question and waits for the answer.
+	Ask(ctx context.Context, question string) (string, error)
+}
+
+// ChatHub is what clients call on the server.
+type ChatHub interface {
+	// Send sends a message to every connection.
+	Send(ctx context.Context, text string) error
+	// Echo returns s.
+	Echo(ctx context.Context, s string) (string, error)
+	// Add returns a+b.
+	Add(ctx context.Context, a, b int) (int, error)
+	// Poll asks the caller a question, through a client result.
+	Poll(ctx context.Context, question string) (string, error)
+	// Join adds the caller to a group.
+	Join(ctx context.Context, group string) error
+	// Fail fails with a message for the client.
+	//hubgen:name fail
+	Fail(ctx context.Context) error
+}

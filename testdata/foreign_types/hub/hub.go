@@ -1,0 +1,7 @@
+// Package hub has the name of hubgen's runtime package.
+package hub
+
+// Room is a chat room.
+type Room struct {
+	Name string `json:"name"`
+}
