@@ -2,12 +2,15 @@ package interop
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +24,10 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestOfficialClient runs the Node suite in node/ against a Go hub served at
-// $HUB_URL/hubs/test, and at $HUB_URL/hubs/keepalive with short keep-alives.
+// $HUB_URL/hubs/test, at $HUB_URL/hubs/keepalive with short keep-alives, and at
+// $HUB_URL/hubs/parallel, which runs two invocations of a connection at once. GET
+// $HUB_URL/clientresult/{connectionId} asks a client of /hubs/test for a result,
+// as the ASP.NET Core functional tests' server does.
 func TestOfficialClient(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -43,9 +49,13 @@ func TestOfficialClient(t *testing.T) {
 	}))
 	main := newTestHub(hub.Options{Logger: log})
 	keepAlive := newTestHub(hub.Options{Logger: log, KeepAliveInterval: 100 * time.Millisecond, ClientTimeout: time.Second})
+	parallel := newTestHub(hub.Options{Logger: log, MaxParallelInvocations: 2})
+	hubs := []*testHub{main, keepAlive, parallel}
 	mux := http.NewServeMux()
 	main.srv.Mount(mux, "/hubs/test")
 	keepAlive.srv.Mount(mux, "/hubs/keepalive")
+	parallel.srv.Mount(mux, "/hubs/parallel")
+	mux.HandleFunc("GET /clientresult/{id}", main.clientResult)
 	ts := httptest.NewServer(mux) // listens on 127.0.0.1
 
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
@@ -61,14 +71,14 @@ func TestOfficialClient(t *testing.T) {
 
 	// Every connection the client opened must have been closed cleanly, and
 	// the server must have seen it go.
-	for _, h := range []*testHub{main, keepAlive} {
+	for _, h := range hubs {
 		if open, unclean := h.waitIdle(5 * time.Second); open != 0 || len(unclean) > 0 {
 			t.Errorf("after the Node tests: %d connections still open; closed with an error: %q", open, unclean)
 		}
 	}
 	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
-	for _, h := range []*testHub{main, keepAlive} {
+	for _, h := range hubs {
 		if err := h.srv.Shutdown(shutdown); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
@@ -120,8 +130,6 @@ func newTestHub(opts hub.Options) *testHub {
 		h.mu.Unlock()
 		h.srv.Clients().Group(watchers).Send(ctx, "Disconnected", c.ID(), reason)
 	}
-	// str is argument i as a string: the Node tests pass strings.
-	str := func(a hub.Args, i int) string { s, _ := hub.Arg[string](a, i); return s }
 	caller := func(ctx context.Context) string { return hub.ConnFromContext(ctx).ID() }
 	h.srv = hub.New([]hub.Method{
 		{Name: "Echo", Args: 1, Call: echo[string]},
@@ -154,8 +162,145 @@ func newTestHub(opts hub.Options) *testHub {
 			hub.ConnFromContext(ctx).Close(hub.Errorf("%s", str(a, 0)))
 			return nil, nil
 		}},
+
+		// Server-to-client streams.
+		{Name: "Counter", Args: 1, Stream: func(_ context.Context, a hub.Args) (iter.Seq2[any, error], error) {
+			n, err := hub.Arg[int](a, 0)
+			if err != nil {
+				return nil, err
+			}
+			return hub.StreamOf(count(n, nil)), nil
+		}},
+		{Name: "FailAfter", Args: 2, Stream: failAfter},
+		{Name: "Items", Args: 1, Stream: func(_ context.Context, a hub.Args) (iter.Seq2[any, error], error) {
+			n, err := hub.Arg[int](a, 0)
+			if err != nil {
+				return nil, err
+			}
+			return hub.StreamOf(items(n)), nil
+		}},
+		{Name: "Forever", Stream: func(ctx context.Context, _ hub.Args) (iter.Seq2[any, error], error) {
+			return hub.StreamOf(h.forever(ctx)), nil
+		}},
+
+		// Client-to-server streams.
+		{Name: "Concat", Uploads: 1, Call: func(_ context.Context, a hub.Args) (any, error) { return concat(a, 0) }},
+		{Name: "Join", Args: 1, Uploads: 2, Call: func(_ context.Context, a hub.Args) (any, error) {
+			first, err := concat(a, 0)
+			if err != nil {
+				return nil, err
+			}
+			second, err := concat(a, 1)
+			if err != nil {
+				return nil, err
+			}
+			return first + str(a, 0) + second, nil
+		}},
+
+		// Client results: the caller's answer to "Result", whatever it is.
+		{Name: "AskCaller", Call: func(ctx context.Context, _ hub.Args) (any, error) {
+			var answer protocol.Raw
+			if err := h.srv.Clients().Caller(ctx).Invoke(ctx, "Result", &answer); err != nil {
+				return nil, err
+			}
+			return answer, nil
+		}},
 	}, opts)
 	return h
+}
+
+// count yields 0, 1, ... n-1, then fail if it is not nil.
+func count(n int, fail error) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		for i := range n {
+			if !yield(i, nil) {
+				return
+			}
+		}
+		if fail != nil {
+			yield(0, fail)
+		}
+	}
+}
+
+// failAfter streams n numbers and then fails: with a *hub.Error of the given
+// text, or, when the text is empty, with an error the client must not see. A
+// negative n fails before the stream starts.
+func failAfter(_ context.Context, a hub.Args) (iter.Seq2[any, error], error) {
+	n, err := hub.Arg[int](a, 0)
+	if err != nil {
+		return nil, err
+	}
+	var fail error = hub.Errorf("%s", str(a, 1))
+	if str(a, 1) == "" {
+		fail = errors.New("secret: disk on fire")
+	}
+	if n < 0 {
+		return nil, fail
+	}
+	return hub.StreamOf(count(n, fail)), nil
+}
+
+// str is argument i as a string: the Node tests pass strings.
+func str(a hub.Args, i int) string { s, _ := hub.Arg[string](a, i); return s }
+
+// items streams n objects.
+func items(n int) iter.Seq2[item, error] {
+	return func(yield func(item, error) bool) {
+		for i := range n {
+			it := item{Name: fmt.Sprintf("item %d", i), Count: i, Price: float64(i) + 0.25, Tags: []string{"t", fmt.Sprint(i)}, Attrs: map[string]int{"i": i}}
+			if i%2 == 1 {
+				odd := "odd"
+				it.Note = &odd
+			}
+			if !yield(it, nil) {
+				return
+			}
+		}
+	}
+}
+
+// forever streams 0, 1, 2, ... every few milliseconds until the stream's ctx
+// ends; when the client cancelled it, it tells the caller "StreamCanceled".
+func (h *testHub) forever(ctx context.Context) iter.Seq2[int, error] {
+	caller := h.srv.Clients().Caller(ctx)
+	return func(yield func(int, error) bool) {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; yield(i, nil); i++ {
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+			}
+		}
+		// The stream is over for the client; the hub can still reach it.
+		if ctx.Err() != nil {
+			caller.Send(context.WithoutCancel(ctx), "StreamCanceled")
+		}
+	}
+}
+
+// concat joins the strings of upload stream i.
+func concat(a hub.Args, i int) (string, error) {
+	var b strings.Builder
+	for s, err := range hub.Upload[string](a, i) {
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(s)
+	}
+	return b.String(), nil
+}
+
+// clientResult answers GET /clientresult/{id}: it invokes "Result" on the
+// connection and writes the number it returned, or the error's text.
+func (h *testHub) clientResult(w http.ResponseWriter, r *http.Request) {
+	var n int
+	if err := h.srv.Clients().Client(r.PathValue("id")).Invoke(r.Context(), "Result", &n); err != nil {
+		fmt.Fprint(w, err.Error())
+		return
+	}
+	fmt.Fprint(w, n)
 }
 
 // echo returns its argument, decoded as a T.

@@ -46,3 +46,27 @@ export function record(conn, method) {
 export function closed(conn) {
   return new Promise((resolve) => conn.onclose(resolve));
 }
+
+/** GETs path from the test server and resolves with the body's text. */
+export async function get(path) {
+  const response = await fetch(base + path);
+  if (!response.ok) {
+    throw new Error(`GET ${path}: status ${response.status}`);
+  }
+  return response.text();
+}
+
+/**
+ * Subscribes to a stream and resolves when it ends with { items }, or with
+ * { items, error } (the error's message) when it fails.
+ */
+export function collect(stream) {
+  const items = [];
+  return new Promise((resolve) => {
+    stream.subscribe({
+      next: (item) => items.push(item),
+      complete: () => resolve({ items }),
+      error: (e) => resolve({ items, error: e.message }),
+    });
+  });
+}
