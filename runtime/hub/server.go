@@ -382,3 +382,11 @@ func newID() string {
 	rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
+
+// Start does nothing: a Server serves through its ServeHTTP. With Stop it lets a
+// Server run as a service of runtime/host, added after the HTTP server that
+// serves it so that it stops first.
+func (s *Server) Start(context.Context) error { return nil }
+
+// Stop is Shutdown.
+func (s *Server) Stop(ctx context.Context) error { return s.Shutdown(ctx) }

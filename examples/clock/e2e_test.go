@@ -1,0 +1,132 @@
+package clock_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// build compiles one of the example's commands.
+func build(t *testing.T, pkg string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
+	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return bin
+}
+
+// lines sends the lines of r to a channel, closed at EOF.
+func lines(r io.Reader, log func(string)) <-chan string {
+	ch := make(chan string, 100)
+	go func() {
+		defer close(ch)
+		s := bufio.NewScanner(r)
+		for s.Scan() {
+			log(s.Text())
+			ch <- s.Text()
+		}
+	}()
+	return ch
+}
+
+// await returns the first line that matches re, failing at EOF or timeout.
+func await(t *testing.T, ch <-chan string, re *regexp.Regexp) []string {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-ch:
+			if !ok {
+				t.Fatalf("output ended before a line matching %s", re)
+			}
+			if m := re.FindStringSubmatch(line); m != nil {
+				return m
+			}
+		case <-timeout:
+			t.Fatalf("no line matching %s", re)
+		}
+	}
+}
+
+// startServer runs the example's server on a free port and returns the hub's
+// URL.
+func startServer(t *testing.T) string {
+	server := exec.Command(build(t, "./server"), "-addr", "127.0.0.1:0", "-interval", "100ms", "-web", ".")
+	stderr, _ := server.StderrPipe()
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs := lines(stderr, func(s string) { t.Log("server: " + s) })
+	t.Cleanup(func() {
+		// SIGTERM stops it gracefully: exit status 0.
+		server.Process.Signal(syscall.SIGTERM)
+		if err := server.Wait(); err != nil {
+			t.Errorf("server: %v", err)
+		}
+		for range logs {
+		}
+	})
+	base := await(t, logs, regexp.MustCompile(`url=(http://\S+)`))[1]
+	return base + "/hubs/clock"
+}
+
+// TestClockExample starts the example's server and client as processes and
+// sees the client print the times the server's worker shows it.
+func TestClockExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and runs the example")
+	}
+	url := startServer(t)
+	cmd := exec.Command(build(t, "./client"), "-url", url)
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := lines(stdout, func(s string) { t.Log("client: " + s) })
+	clock := regexp.MustCompile(`^\d\d:\d\d:\d\d$`)
+	await(t, out, clock)
+	await(t, out, clock)
+	// Ctrl-C stops the client cleanly.
+	cmd.Process.Signal(os.Interrupt)
+	for range out {
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("client after Ctrl-C: %v", err)
+	}
+}
+
+// TestOfficialClient runs test/showtime.test.mjs: the official
+// @microsoft/signalr client, from the example's own npm packages, receives
+// ShowTime from the example's server on every transport.
+func TestOfficialClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and runs the example")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the test needs Node 20 or later")
+	}
+	if _, err := os.Stat("node_modules/@microsoft/signalr"); err != nil {
+		t.Fatal("the example's npm packages are missing: run npm ci --prefix examples/clock")
+	}
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/")
+	cmd.Env = append(os.Environ(), "CLOCK_URL="+url)
+	out, err := cmd.CombinedOutput()
+	t.Log(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("node --test: %v", err)
+	}
+}
