@@ -67,8 +67,71 @@ func (t *target) stats(gc bool) stats {
 	return s
 }
 
-// isHub reports whether the target speaks SignalR (and so needs a handshake).
-func (t *target) isHub() bool { return t.mode != "gorilla" }
+// The wire protocols of the servers.
+type wire int
+
+const (
+	signalrWire    wire = iota // hubgen, philippseith: the SignalR JSON hub protocol
+	rawWire                    // raw gorilla: frames echoed as they are
+	centrifugeWire             // centrifuge's JSON protocol: connect, RPC, subscribe
+)
+
+func (t *target) wire() wire {
+	switch t.mode {
+	case "gorilla":
+		return rawWire
+	case "centrifuge":
+		return centrifugeWire
+	}
+	return signalrWire
+}
+
+// request returns call n of an echo of arg in the server's protocol.
+func (t *target) request(n int, arg string) []byte {
+	if t.wire() == centrifugeWire {
+		return []byte(`{"id":` + strconv.Itoa(n+10) + `,"rpc":{"method":"echo","data":"` + arg + `"}}`)
+	}
+	return []byte(`{"type":1,"invocationId":"` + strconv.Itoa(n) + `","target":"Echo","arguments":["` + arg + `"]}` + "\x1e")
+}
+
+// isReply reports whether a frame answers an echo (and is not, say, a ping).
+func (t *target) isReply(b []byte) bool {
+	switch t.wire() {
+	case signalrWire:
+		return bytes.Contains(b, []byte(`"type":3`))
+	case centrifugeWire:
+		return bytes.Contains(b, []byte(`"rpc"`))
+	}
+	return true
+}
+
+// greet does what the server's protocol needs before anything else: the
+// SignalR handshake, or centrifuge's connect and a subscription.
+func (t *target) greet(ws *websocket.Conn) error {
+	switch t.wire() {
+	case signalrWire:
+		return handshake(ws)
+	case centrifugeWire:
+		for i, cmd := range []string{`{"id":1,"connect":{}}`, `{"id":2,"subscribe":{"channel":"` + cfChannel + `"}}`} {
+			if err := ws.WriteMessage(websocket.TextMessage, []byte(cmd)); err != nil {
+				return err
+			}
+			for {
+				_, b, err := ws.ReadMessage()
+				if err != nil {
+					return err
+				}
+				if bytes.Contains(b, []byte(`"id":`+strconv.Itoa(i+1)+`,`)) {
+					if bytes.Contains(b, []byte(`"error"`)) {
+						return fmt.Errorf("centrifuge answered %s", b)
+					}
+					break
+				}
+			}
+		}
+	}
+	return nil
+}
 
 // dialAll opens n connections, at most 100 at a time, handshake done.
 func (t *target) dialAll(n int) ([]*websocket.Conn, error) {
@@ -85,8 +148,8 @@ func (t *target) dialAll(n int) ([]*websocket.Conn, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			ws, _, err := dialer.Dial(url, nil)
-			if err == nil && t.isHub() {
-				err = handshake(ws)
+			if err == nil {
+				err = t.greet(ws)
 			}
 			if err != nil {
 				errs <- err
@@ -153,7 +216,7 @@ func (t *target) echo(conns int, d time.Duration) (echoResult, error) {
 		go func() {
 			defer wg.Done()
 			for n := 0; time.Now().Before(deadline); n++ {
-				msg := []byte(`{"type":1,"invocationId":"` + strconv.Itoa(n) + `","target":"Echo","arguments":["` + arg + `"]}` + "\x1e")
+				msg := t.request(n, arg)
 				t0 := time.Now()
 				if c.WriteMessage(websocket.TextMessage, msg) != nil {
 					return
@@ -163,7 +226,7 @@ func (t *target) echo(conns int, d time.Duration) (echoResult, error) {
 					if err != nil {
 						return
 					}
-					if !t.isHub() || bytes.Contains(b, []byte(`"type":3`)) {
+					if t.isReply(b) {
 						break
 					}
 				}
@@ -218,12 +281,11 @@ func (t *target) broadcast(conns, msgs, size int) (broadcastResult, error) {
 				if err != nil {
 					break
 				}
-				for rec := range bytes.SplitSeq(b, []byte{0x1e}) {
-					i := bytes.Index(rec, []byte(`"arguments":[`))
-					if i < 0 {
+				for rec := range bytes.FieldsFuncSeq(b, func(r rune) bool { return r == 0x1e || r == '\n' }) {
+					rest, ok := afterMarker(rec)
+					if !ok {
 						continue
 					}
-					rest := rec[i+len(`"arguments":[`):]
 					seq, _ := strconv.Atoi(string(rest[:bytes.IndexByte(rest, ',')]))
 					if seq < next {
 						bad++ // arrived after a later message
@@ -271,4 +333,16 @@ func (t *target) idle(conns int) (idleResult, error) {
 		rss:        (float64(after.RSS) - float64(before.RSS)) / n,
 		goroutines: float64(after.Goroutines-before.Goroutines) / n,
 	}, nil
+}
+
+// afterMarker finds a broadcast's sequence number in a message: the first
+// argument of a SignalR invocation, or the first element of a centrifuge
+// publication's data.
+func afterMarker(rec []byte) ([]byte, bool) {
+	for _, marker := range [][]byte{[]byte(`"arguments":[`), []byte(`"data":[`)} {
+		if i := bytes.Index(rec, marker); i >= 0 {
+			return rec[i+len(marker):], true
+		}
+	}
+	return nil, false
 }

@@ -1,24 +1,35 @@
-// Command bench measures hubgen's runtime against raw gorilla/websocket, each
-// server in a process of its own and the load in this one, and prints the
-// figures and their ratios as a Markdown table.
+// Command bench measures hubgen's runtime side by side with its peers: raw
+// gorilla/websocket (the ceiling), github.com/philippseith/signalr and
+// github.com/centrifugal/centrifuge. Each server runs in a process of its own
+// and the load comes from this one, over loopback, in one run; the report gives
+// the figures and their ratios to hubgen's.
 //
-//	cd bench && go run . [-echo 5s] [-broadcast 1000] [-idle 10000]
+//	cd bench && go run . [-o ../BENCHMARKS.md -chart ../benchmarks.png]
+//
+// This is a module of its own so that the peers never enter hubgen's
+// dependencies.
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"time"
 )
 
+// peers are the servers measured, hubgen first.
+var peers = []string{"hubgen", "gorilla", "philippseith", "centrifuge"}
+
 func main() {
-	serveMode := flag.String("serve", "", "run as the server of this kind (hubgen or gorilla) instead of the load")
+	serveMode := flag.String("serve", "", "run as the server of this kind instead of the load")
 	echoFor := flag.Duration("echo", 5*time.Second, "length of each echo run")
-	bconns := flag.Int("broadcast", 1000, "connections receiving broadcasts")
-	msgs := flag.Int("msgs", 1000, "messages per broadcast run")
+	deliveries := flag.Int("deliveries", 1_000_000, "deliveries per broadcast run")
 	idle := flag.Int("idle", 10000, "idle connections for the memory run")
+	out := flag.String("o", "", "write the report to this file as well as stdout")
+	chart := flag.String("chart", "", "draw the ratios to hubgen as a PNG chart in this file")
 	flag.Parse()
 	if *serveMode != "" {
 		if err := serve(*serveMode); err != nil {
@@ -27,106 +38,167 @@ func main() {
 		}
 		return
 	}
-	if err := run(*echoFor, *bconns, *msgs, *idle); err != nil {
+	r := &report{}
+	if err := r.run(*echoFor, *deliveries, *idle); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+	var buf bytes.Buffer
+	r.write(io.MultiWriter(os.Stdout, &buf))
+	if *out != "" {
+		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *chart != "" {
+		if err := r.chart(*chart); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
 }
 
-// row is one line of the report: a figure for hubgen and for the baseline.
+// row is one measure for every peer that has it.
 type row struct {
-	name           string
-	hubgen, raw    float64
-	unit           string
-	higherIsBetter bool
+	name   string
+	unit   string
+	higher bool               // higher is better
+	values map[string]float64 // by peer
 }
 
-func run(echoFor time.Duration, bconns, msgs, idleConns int) error {
-	fmt.Printf("# hubgen runtime vs raw gorilla/websocket\n\n%s, %s/%s, %d CPUs, Go %s\n\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-	var rows []row
-	var extra []string
-	for _, scenario := range []func(hub, raw *target) error{
-		func(hub, raw *target) error {
-			for _, conns := range []int{1, 64} {
-				h, err := hub.echo(conns, echoFor)
-				if err != nil {
-					return err
-				}
-				r, err := raw.echo(conns, echoFor)
-				if err != nil {
-					return err
-				}
-				rows = append(rows,
-					row{fmt.Sprintf("echo, %d conn: round trips/s", conns), h.rate, r.rate, "/s", true},
-					row{fmt.Sprintf("echo, %d conn: p50", conns), us(h.p50), us(r.p50), "µs", false},
-					row{fmt.Sprintf("echo, %d conn: p99", conns), us(h.p99), us(r.p99), "µs", false},
-				)
-				if conns == 64 {
-					rows = append(rows, row{"server allocations per invocation", h.allocsPerCall, r.allocsPerCall, "", false})
-				}
-			}
-			return nil
-		},
-		func(hub, raw *target) error {
-			h, err := hub.broadcast(bconns, msgs, 100)
-			if err != nil {
-				return err
-			}
-			r, err := raw.broadcast(bconns, msgs, 100)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, row{fmt.Sprintf("broadcast to %d conns: deliveries/s", bconns), h.rate, r.rate, "/s", true})
-			extra = append(extra, fmt.Sprintf("broadcast: hubgen %d out of order, %d lost; gorilla %d out of order, %d lost",
-				h.outOfOrder, h.lost, r.outOfOrder, r.lost))
-			return nil
-		},
-		func(hub, raw *target) error {
-			h, err := hub.idle(idleConns)
-			if err != nil {
-				return err
-			}
-			r, err := raw.idle(idleConns)
-			if err != nil {
-				return err
-			}
-			rows = append(rows,
-				row{fmt.Sprintf("idle, %d conns: heap+stack per conn", idleConns), h.heap / 1024, r.heap / 1024, "KiB", false},
-				row{fmt.Sprintf("idle, %d conns: RSS per conn", idleConns), h.rss / 1024, r.rss / 1024, "KiB", false},
-				row{fmt.Sprintf("idle, %d conns: goroutines per conn", idleConns), h.goroutines, r.goroutines, "", false},
-			)
-			return nil
-		},
-	} {
-		// Fresh servers for each scenario, so that one does not warm the next.
-		hub, err := start("hubgen")
+// report collects rows and notes.
+type report struct {
+	rows  []row
+	notes []string
+}
+
+func (r *report) add(name, unit string, higher bool, values map[string]float64) {
+	r.rows = append(r.rows, row{name, unit, higher, values})
+}
+
+// each starts a fresh server per peer, so that no run warms the next, and
+// calls f with it.
+func each(f func(t *target) error) error {
+	for _, p := range peers {
+		t, err := start(p)
 		if err != nil {
 			return err
 		}
-		raw, err := start("gorilla")
+		err = f(t)
+		t.stop()
 		if err != nil {
-			hub.stop()
-			return err
+			return fmt.Errorf("%s: %w", p, err)
 		}
-		err = scenario(hub, raw)
-		hub.stop()
-		raw.stop()
-		if err != nil {
-			return err
-		}
-	}
-	fmt.Println("| scenario | hubgen | raw gorilla | ratio |")
-	fmt.Println("|---|---:|---:|---:|")
-	for _, r := range rows {
-		ratio := r.hubgen / r.raw
-		fmt.Printf("| %s | %.1f %s | %.1f %s | %.2f |\n", r.name, r.hubgen, r.unit, r.raw, r.unit, ratio)
-	}
-	fmt.Println()
-	for _, e := range extra {
-		fmt.Println(e)
 	}
 	return nil
+}
+
+func (r *report) run(echoFor time.Duration, deliveries, idleConns int) error {
+	for _, conns := range []int{1, 64} {
+		rate, p50, p99, allocs := map[string]float64{}, map[string]float64{}, map[string]float64{}, map[string]float64{}
+		err := each(func(t *target) error {
+			res, err := t.echo(conns, echoFor)
+			rate[t.mode], p50[t.mode], p99[t.mode], allocs[t.mode] = res.rate, us(res.p50), us(res.p99), res.allocsPerCall
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		r.add(fmt.Sprintf("echo, %d conn: round trips/s", conns), "/s", true, rate)
+		r.add(fmt.Sprintf("echo, %d conn: p50 latency", conns), "µs", false, p50)
+		r.add(fmt.Sprintf("echo, %d conn: p99 latency", conns), "µs", false, p99)
+		if conns == 64 {
+			r.add("server allocations per invocation", "", false, allocs)
+		}
+	}
+	for _, conns := range []int{1000, 10000} {
+		rate, disorder := map[string]float64{}, map[string]float64{}
+		err := each(func(t *target) error {
+			res, err := t.broadcast(conns, deliveries/conns, 100)
+			rate[t.mode], disorder[t.mode] = res.rate, float64(res.outOfOrder)
+			if res.lost > 0 {
+				r.notes = append(r.notes, fmt.Sprintf("%s lost %d of %d deliveries at %d connections.", t.mode, res.lost, deliveries, conns))
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		r.add(fmt.Sprintf("broadcast, %d conns: deliveries/s", conns), "/s", true, rate)
+		r.add(fmt.Sprintf("broadcast, %d conns: out of order", conns), "", false, disorder)
+	}
+	heap, rss, goroutines := map[string]float64{}, map[string]float64{}, map[string]float64{}
+	err := each(func(t *target) error {
+		res, err := t.idle(idleConns)
+		heap[t.mode], rss[t.mode], goroutines[t.mode] = res.heap/1024, res.rss/1024, res.goroutines
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.add(fmt.Sprintf("idle, %d conns: heap+stack per conn", idleConns), "KiB", false, heap)
+	r.add(fmt.Sprintf("idle, %d conns: RSS per conn", idleConns), "KiB", false, rss)
+	r.add(fmt.Sprintf("idle, %d conns: goroutines per conn", idleConns), "", false, goroutines)
+	gen, err := generatorRatio()
+	if err != nil {
+		return err
+	}
+	r.add("hubgen run time / go/packages load, 50 methods", "×", false, map[string]float64{"hubgen": gen})
+	return nil
+}
+
+func (r *report) write(w io.Writer) {
+	fmt.Fprintf(w, "# Benchmarks\n\nMeasured %s on %s/%s, %d CPUs, %s, by `cd bench && go run .`: each server in a process of its own, the load in another, over loopback, all in one run. Ratios are hubgen's figure over the peer's: above 1 means hubgen is higher.\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	fmt.Fprint(w, "| measure |")
+	for _, p := range peers {
+		fmt.Fprintf(w, " %s |", p)
+	}
+	for _, p := range peers[1:] {
+		fmt.Fprintf(w, " hubgen / %s |", p)
+	}
+	fmt.Fprint(w, "\n|---|")
+	for range 2*len(peers) - 1 {
+		fmt.Fprint(w, "---:|")
+	}
+	fmt.Fprintln(w)
+	for _, r := range r.rows {
+		fmt.Fprintf(w, "| %s |", r.name)
+		for _, p := range peers {
+			if v, ok := r.values[p]; ok {
+				fmt.Fprintf(w, " %s |", format(v, r.unit))
+			} else {
+				fmt.Fprint(w, " |")
+			}
+		}
+		for _, p := range peers[1:] {
+			h, ok1 := r.values["hubgen"]
+			v, ok2 := r.values[p]
+			if ok1 && ok2 && v != 0 {
+				fmt.Fprintf(w, " %.2f |", h/v)
+			} else {
+				fmt.Fprint(w, " |")
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
+	for _, n := range r.notes {
+		fmt.Fprintln(w, "- "+n)
+	}
+}
+
+func format(v float64, unit string) string {
+	switch {
+	case unit == "/s" && v >= 1e6:
+		return fmt.Sprintf("%.2f M/s", v/1e6)
+	case unit == "/s":
+		return fmt.Sprintf("%.1f k/s", v/1e3)
+	case unit == "":
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.1f %s", v, unit)
 }
 
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -29,13 +30,21 @@ type server interface {
 // address on stdout first.
 func serve(mode string) error {
 	var s server
+	var err error
 	switch mode {
 	case "hubgen":
 		s = newHubServer()
 	case "gorilla":
 		s = newRawServer()
+	case "philippseith":
+		s, err = newSRServer()
+	case "centrifuge":
+		s, err = newCFServer()
 	default:
 		return fmt.Errorf("unknown server %q", mode)
+	}
+	if err != nil {
+		return err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/hub", s.handler())
@@ -45,6 +54,8 @@ func serve(mode string) error {
 		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
 		s.broadcast(n, size)
 	})
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // to profile a run by hand
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("gc") != "" {
 			runtime.GC()
