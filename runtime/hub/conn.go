@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
@@ -98,7 +99,9 @@ func (c *Conn) UserID() string {
 // Identity returns what authentication found, or nil for an anonymous user.
 func (c *Conn) Identity() *Identity { return c.identity }
 
-// Request returns the HTTP request that opened the connection.
+// Request returns the HTTP request that opened the connection. Its URL may
+// carry secrets, the access_token and the connection token (id): log it with
+// RedactURL.
 func (c *Conn) Request() *http.Request { return c.req }
 
 // Context returns the connection's context, cancelled when it closes.
@@ -368,6 +371,20 @@ func (c *Conn) finish(cause error) {
 		if !c.handshook.Load() && isTimeout(cause) {
 			c.refuse(textHandshakeTimeout)
 		}
+		// The read buffer belongs to whoever reads: a POST may still be at it,
+		// and then it keeps the buffer, which the pool never sees again.
+		if c.posting.TryLock() {
+			if c.in != nil {
+				if len(c.in.b) > 0 && cause == nil && c.handshook.Load() && !c.isClosing() {
+					// The client went away in the middle of a message.
+					cause = invalidData(textTruncated)
+					c.Close(cause)
+				}
+				c.in.free()
+				c.in = nil
+			}
+			c.posting.Unlock()
+		}
 		c.mu.Lock()
 		c.closing = true
 		c.wakeLocked()
@@ -377,10 +394,6 @@ func (c *Conn) finish(cause error) {
 		c.cancel()
 		c.wg.Wait()
 		c.srv.forget(c, cause)
-		if c.in != nil {
-			c.in.free()
-			c.in = nil
-		}
 	})
 }
 
@@ -445,6 +458,12 @@ func (c *Conn) parse() error {
 			if limit > 0 && n > limit {
 				return invalidData(textMessageTooBig, limit)
 			}
+			// JSON is UTF-8: invalid bytes would otherwise reach other clients
+			// through values passed on as they are (protocol.Raw), and a
+			// browser fails a WebSocket on invalid UTF-8 in a text frame.
+			if c.proto.Format() == protocol.Text && !utf8.Valid(data[:n]) {
+				return invalidData(textInvalidUTF8)
+			}
 			if n, err = c.proto.Parse(data, &c.msg); err == nil {
 				err = c.dispatch(&c.msg)
 			}
@@ -487,10 +506,15 @@ func (c *Conn) handshake(data []byte) (int, error) {
 		return n, nil
 	}
 	c.handshook.Store(true)
-	c.queue(func(dst []byte) ([]byte, error) { return protocol.AppendHandshakeResponse(dst, ""), nil })
+	// The answer waits until the connection is registered: a client that has
+	// it receives every broadcast sent after.
+	c.enqueue(func(dst []byte) ([]byte, error) { return protocol.AppendHandshakeResponse(dst, ""), nil }, false)
 	if err := c.srv.connected(c); err != nil {
 		c.Close(err)
 	}
+	c.mu.Lock()
+	c.wakeLocked()
+	c.mu.Unlock()
 	return n, nil
 }
 
@@ -652,6 +676,12 @@ func invokeFailedPrefix(meth *Method, err error) string {
 }
 
 func (c *Conn) callFailed(meth *Method, id, prefix string, err error, inline bool) {
+	var ue *unauthorizedError
+	if errors.As(err, &ue) {
+		c.srv.log.Debug("hub: invocation not authorized", "conn", c.id, "method", meth.Name, "error", scrub(ue.err.Error(), c.req))
+		c.fail(id, fmt.Sprintf(textUnauthorized, meth.Name), inline)
+		return
+	}
 	level := c.srv.log.Debug
 	var pe *PanicError
 	if errors.As(err, &pe) {
@@ -677,14 +707,19 @@ func (c *Conn) fail(id, text string, inline bool) {
 	}, inline)
 }
 
-// safeCall runs a hub method, turning a panic into an error.
+// safeCall runs a hub method, through Options.Authorize and the filters, if
+// any, turning a panic into an error.
 func (c *Conn) safeCall(meth *Method, args Args) (result any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return meth.Call(c.ctx, args)
+	if !c.srv.guarded() {
+		return meth.Call(c.ctx, args)
+	}
+	inv := &Invocation{Conn: c, Method: meth.Name, Args: args}
+	return c.srv.invokeVia(c.ctx, inv, func(ctx context.Context) (any, error) { return meth.Call(ctx, args) })
 }
 
 // Buffers for reading and writing, shared by all connections so that an idle

@@ -3,6 +3,8 @@ package hub
 import (
 	"errors"
 	"fmt"
+
+	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
 // Error is an error meant for the client: its message is always sent, whether or
@@ -34,6 +36,9 @@ const (
 	textStreamFailed     = "An error occurred on the server while streaming results."
 	textTooManyStreams   = "The connection has too many streams open."
 	textMessageTooBig    = "The maximum message size of %dB was exceeded. The message size can be configured in AddHubOptions."
+	textUnauthorized     = "Failed to invoke '%s' because user is unauthorized"
+	textTruncated        = "Connection terminated while reading a message."
+	textInvalidUTF8      = "Invalid UTF-8 in a message of a text protocol."
 )
 
 // clientText builds the text a client sees for err: prefix, then the error's own
@@ -57,6 +62,12 @@ func errorKind(err error) string {
 	var k kinded
 	if errors.As(err, &k) {
 		return k.Kind()
+	}
+	// A message that breaks the protocol is an InvalidDataException in
+	// ASP.NET Core.
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return "InvalidDataException"
 	}
 	return "Error"
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
 // LifetimeManager keeps track of a hub's connections, groups and users, and
@@ -36,6 +38,14 @@ type LifetimeManager interface {
 	AddToGroup(ctx context.Context, connID, group string) error
 	// RemoveFromGroup removes a connection from a group.
 	RemoveFromGroup(ctx context.Context, connID, group string) error
+}
+
+// ProtocolUser is a LifetimeManager that needs the hub's protocols, such as a
+// backplane that encodes each message once per protocol for the servers that
+// receive it. New calls UseProtocols once, before the hub accepts connections,
+// with Options.Protocols (the default ones when that is empty).
+type ProtocolUser interface {
+	UseProtocols(protocols []protocol.Protocol)
 }
 
 // ErrNoConnection is returned when a group change names an unknown connection.

@@ -28,19 +28,20 @@ func (t *lpTransport) name() string                          { return "LongPolli
 func (t *lpTransport) supports(protocol.TransferFormat) bool { return true }
 func (t *lpTransport) direct() bool                          { return false }
 
+// closingPollWait is how long the last writes of a closing connection wait
+// for a poll: a client polls again as soon as a poll ends, so one on its way
+// arrives well within it.
+const closingPollWait = time.Second
+
 // write waits for a poll to carry p to the client. A connection that is
-// closing waits for none: what no poll is there to take is dropped, and the
-// client's next poll learns that the connection is over.
+// closing waits only closingPollWait: what no poll comes for is dropped, and
+// the client's next poll learns that the connection is over.
 func (t *lpTransport) write(p []byte) error {
+	wait := t.c.srv.opts.ClientTimeout
 	if t.c.isClosing() {
-		select {
-		case t.data <- p:
-			return <-t.sent
-		default:
-			return errAborted
-		}
+		wait = min(wait, closingPollWait)
 	}
-	timer := time.NewTimer(t.c.srv.opts.ClientTimeout)
+	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
 	case t.data <- p:
@@ -69,7 +70,7 @@ func (s *Server) startPolling(w http.ResponseWriter, r *http.Request, id, token 
 	t.lastPoll.Store(time.Now().UnixNano())
 	c.t = t
 	if !s.track(c) {
-		http.Error(w, "The server is shutting down.", http.StatusServiceUnavailable)
+		s.reject(w, r, "The server is shutting down.", http.StatusServiceUnavailable)
 		return
 	}
 	go func() {
@@ -96,7 +97,7 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request, c *Conn) {
 	}
 	t, ok := c.t.(*lpTransport)
 	if !ok {
-		http.Error(w, "Connection already has an active transport.", http.StatusConflict)
+		s.reject(w, r, "Connection already has an active transport.", http.StatusConflict)
 		return
 	}
 	// A newer poll replaces the one in progress.
@@ -141,7 +142,7 @@ func (s *Server) deletePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	t, ok := c.t.(*lpTransport)
 	if !ok {
-		http.Error(w, "Cannot terminate this connection using the DELETE endpoint.", http.StatusBadRequest)
+		s.reject(w, r, "Cannot terminate this connection using the DELETE endpoint.", http.StatusBadRequest)
 		return
 	}
 	t.end(nil)

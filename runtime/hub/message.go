@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/hubgen/hubgen/runtime/protocol"
@@ -12,8 +13,9 @@ import (
 type Message struct {
 	msg protocol.Message
 
-	mu  sync.Mutex
-	enc []encoding
+	mu      sync.Mutex
+	enc     []encoding
+	encoded bool // made by NewEncoded: msg is empty, enc is all there is
 }
 
 type encoding struct {
@@ -33,6 +35,19 @@ func NewMessage(m protocol.Message) *Message {
 	return &Message{msg: m}
 }
 
+// NewEncoded returns a message that exists only in encoded form, as a backplane
+// receives it from another server: encodings holds its bytes, framing
+// included, for each protocol. Encode with a protocol that has no bytes here
+// fails, and Protocol returns an empty message. The bytes must not change
+// after.
+func NewEncoded(encodings map[protocol.Protocol][]byte) *Message {
+	m := &Message{encoded: true, enc: make([]encoding, 0, len(encodings))}
+	for p, b := range encodings {
+		m.enc = append(m.enc, encoding{proto: p, b: b})
+	}
+	return m
+}
+
 // Protocol returns the message itself, before encoding.
 func (m *Message) Protocol() *protocol.Message { return &m.msg }
 
@@ -45,6 +60,9 @@ func (m *Message) Encode(p protocol.Protocol) ([]byte, error) {
 		if e.proto == p {
 			return e.b, e.err
 		}
+	}
+	if m.encoded {
+		return nil, fmt.Errorf("hub: the message arrived encoded without the '%s' protocol: the server that sent it does not use that protocol", p.Name())
 	}
 	b, err := p.Append(nil, &m.msg)
 	m.enc = append(m.enc, encoding{p, b, err})

@@ -21,10 +21,17 @@ const (
 	DefaultMaxStreams        = 100
 )
 
+// DefaultMaxPending is how many negotiated connections may wait for their
+// transport at once. ASP.NET Core has no such cap; a pending negotiation costs
+// about 150 bytes.
+const DefaultMaxPending = 100_000
+
 // Options configure a Server. The zero value of every field means its default.
 type Options struct {
 	// Protocols the server accepts, chosen per connection at the handshake.
-	// Default: JSON and MessagePack.
+	// Default: JSON and MessagePack. The nesting depth a message may have is the
+	// protocol's: &protocol.JSONProtocol{MaxDepth: 16} caps it at 16 instead of
+	// the default 64.
 	Protocols []protocol.Protocol
 
 	// KeepAliveInterval is how long a connection may go without sending before
@@ -57,6 +64,10 @@ type Options struct {
 	// MaxStreams caps the streams, in both directions, open at once on one
 	// connection. Default 100.
 	MaxStreams int
+	// MaxPending caps the connections that negotiated but have not opened a
+	// transport yet; negotiate answers 503 while there are this many. Each
+	// expires after HandshakeTimeout. Default 100,000, about 15 MiB.
+	MaxPending int
 
 	// DetailedErrors adds the underlying error to the texts sent to clients. Keep
 	// it off in production: errors can hold internal details. A *hub.Error's
@@ -70,14 +81,28 @@ type Options struct {
 	PollTimeout time.Duration
 
 	// AllowedOrigins lists the origins (scheme://host[:port]) whose browsers may
-	// open a WebSocket to the hub; "*" allows any. By default only same-origin
-	// requests and requests without an Origin header are accepted.
+	// use the hub from another site: they may open a WebSocket to it, and they
+	// get CORS answers (preflights, and Access-Control-Allow-Origin with
+	// credentials) on negotiate and the HTTP transports. "*" allows any origin,
+	// which lets any web site act with the cookies of the hub's users: avoid it
+	// with cookie authentication. By default only same-origin requests and
+	// requests without an Origin header are accepted, and no CORS header is sent.
 	AllowedOrigins []string
 
 	// Authenticate turns a request into an identity before negotiate and on
-	// every transport request. An error answers 401. A nil identity with no error
-	// is an anonymous user.
+	// every transport request. An error answers 401 with an empty body, which is
+	// how a hub refuses unauthenticated users as a whole. A nil identity with no
+	// error is an anonymous user. BearerToken reads the token clients send.
 	Authenticate func(r *http.Request) (*Identity, error)
+	// Authorize decides whether the connection may call a method; method is the
+	// name the hub declares, whatever case the client used. An error refuses the
+	// call: the client gets "Failed to invoke 'X' because user is
+	// unauthorized" and the connection stays open. It runs before the Filters,
+	// on the goroutine that runs the method.
+	Authorize func(ctx context.Context, c *Conn, method string) error
+	// Filters wrap hub methods, OnConnected and OnDisconnected, as ASP.NET
+	// Core's hub filters do; the first is the outermost.
+	Filters []Filter
 
 	// OnConnected runs when a connection has completed its handshake, before any
 	// of its invocations. An error closes the connection.
@@ -130,6 +155,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxStreams <= 0 {
 		o.MaxStreams = DefaultMaxStreams
+	}
+	if o.MaxPending <= 0 {
+		o.MaxPending = DefaultMaxPending
 	}
 	if o.MaxQueueSize <= 0 {
 		o.MaxQueueSize = DefaultMaxQueueSize

@@ -14,6 +14,16 @@
 // frame. A broadcast is encoded once per protocol. A connection that falls too
 // far behind, or whose transport does not take a write within the send timeout,
 // is closed; the others never wait for it.
+//
+// Security is in Options: Authenticate turns each request into an Identity
+// (BearerToken reads the token clients send) or refuses it with a 401;
+// Authorize allows or refuses each invocation; Filters wrap invocations,
+// connects and disconnects as ASP.NET Core's hub filters do; AllowedOrigins
+// opens the hub to other sites, for WebSockets and with CORS. Limits bound
+// what one client may cost: the size of a message (and its nesting depth, the
+// protocol's), its parallel invocations, its streams, its queue of unsent
+// bytes, the time to handshake, and the negotiations waiting for a transport.
+// The logs never hold a bearer token or a connection token.
 package hub
 
 import (
@@ -42,6 +52,9 @@ type Server struct {
 	log      *slog.Logger
 	methods  methodTable
 	upgrader websocket.Upgrader
+
+	// Options.Filters, by kind.
+	invokeFilters, connectFilters, disconnectFilters []Filter
 
 	mu      sync.Mutex
 	pending map[string]pendingConn // negotiated, by connection token
@@ -75,6 +88,10 @@ func New(methods []Method, opts Options) *Server {
 		stop:    make(chan struct{}),
 	}
 	s.log = s.opts.Logger
+	s.splitFilters()
+	if pu, ok := s.opts.Lifetime.(ProtocolUser); ok {
+		pu.UseProtocols(slices.Clone(s.opts.Protocols))
+	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 4096,
@@ -99,6 +116,9 @@ func (s *Server) Groups() Groups { return Groups{lm: s.opts.Lifetime} }
 
 // ServeHTTP serves negotiate and the transports.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cors(w, r) {
+		return
+	}
 	if strings.HasSuffix(strings.ToLower(r.URL.Path), "/negotiate") {
 		s.negotiate(w, r)
 		return
@@ -114,7 +134,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*Identity
 	}
 	ident, err := s.opts.Authenticate(r)
 	if err != nil {
-		s.log.Debug("hub: authentication failed", "path", r.URL.Path, "error", err)
+		// The error may quote what the client sent: no secret of the request
+		// goes to the log.
+		s.log.Debug("hub: authentication failed", "method", r.Method, "url", RedactURL(r.URL), "error", scrub(err.Error(), r))
 		w.WriteHeader(http.StatusUnauthorized)
 		return nil, false
 	}
@@ -137,7 +159,7 @@ type availableTransport struct {
 func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+		s.reject(w, r, "Method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	if _, ok := s.authenticate(w, r); !ok {
@@ -147,7 +169,7 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 	if v := queryValue(r.URL.Query(), "negotiateVersion"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			http.Error(w, "Invalid negotiateVersion.", http.StatusBadRequest)
+			s.reject(w, r, "Invalid negotiateVersion.", http.StatusBadRequest)
 			return
 		}
 		version = min(n, 1)
@@ -165,7 +187,12 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		http.Error(w, "The server is shutting down.", http.StatusServiceUnavailable)
+		s.reject(w, r, "The server is shutting down.", http.StatusServiceUnavailable)
+		return
+	}
+	if len(s.pending) >= s.opts.MaxPending {
+		s.mu.Unlock()
+		s.reject(w, r, "Too many connections are starting; try again later.", http.StatusServiceUnavailable)
 		return
 	}
 	s.pending[token] = pendingConn{id: resp.ConnectionID, created: time.Now()}
@@ -212,10 +239,10 @@ func (s *Server) connected(c *Conn) error {
 	if err := s.opts.Lifetime.OnConnected(c.ctx, c); err != nil {
 		return err
 	}
-	if s.opts.OnConnected == nil {
+	if s.opts.OnConnected == nil && len(s.connectFilters) == 0 {
 		return nil
 	}
-	return safeHook(func() error { return s.opts.OnConnected(c.ctx, c) })
+	return safeHook(func() error { return s.connectVia(c.ctx, c) })
 }
 
 // forget drops a finished connection.
@@ -225,8 +252,8 @@ func (s *Server) forget(c *Conn, cause error) {
 		if err := s.opts.Lifetime.OnDisconnected(ctx, c); err != nil {
 			s.log.Warn("hub: lifetime manager failed to forget a connection", "conn", c.id, "error", err)
 		}
-		if s.opts.OnDisconnected != nil {
-			if err := safeHook(func() error { s.opts.OnDisconnected(ctx, c, cause); return nil }); err != nil {
+		if s.opts.OnDisconnected != nil || len(s.disconnectFilters) > 0 {
+			if err := safeHook(func() error { s.disconnectVia(ctx, c, cause); return nil }); err != nil {
 				s.log.Error("hub: OnDisconnected failed", "conn", c.id, "error", err)
 			}
 		}

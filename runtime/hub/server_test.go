@@ -149,7 +149,7 @@ func TestHandshakeDetailedError(t *testing.T) {
 	h := newTestHub(t, hub.Options{DetailedErrors: true}, echo)
 	c := dial(t, h.url, nil)
 	c.send(`{"protocol":"json"}`)
-	want := `{"error":"An unexpected error occurred during connection handshake. Error: Missing required property 'version'. Message content: {\"protocol\":\"json\"}"}`
+	want := `{"error":"An unexpected error occurred during connection handshake. InvalidDataException: Missing required property 'version'. Message content: {\"protocol\":\"json\"}"}`
 	if got := c.record(); got != want {
 		t.Errorf("got %s\nwant %s", got, want)
 	}

@@ -51,7 +51,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, id, token s
 	t := &sseTransport{httpTransport: newHTTPTransport(c), w: w, rc: http.NewResponseController(w)}
 	c.t = t
 	if !s.track(c) {
-		http.Error(w, "The server is shutting down.", http.StatusServiceUnavailable)
+		s.reject(w, r, "The server is shutting down.", http.StatusServiceUnavailable)
 		return
 	}
 	// The comment goes out before any event: what the connection sends comes

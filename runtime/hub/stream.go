@@ -213,13 +213,29 @@ func (c *Conn) cancelStream(id string) {
 	}
 }
 
+// safeStream starts a streaming method, through Options.Authorize and the
+// filters, if any, turning a panic into an error.
 func (c *Conn) safeStream(meth *Method, ctx context.Context, args Args) (seq iter.Seq2[any, error], err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return meth.Stream(ctx, args)
+	if !c.srv.guarded() {
+		return meth.Stream(ctx, args)
+	}
+	inv := &Invocation{Conn: c, Method: meth.Name, Args: args, Stream: true}
+	v, err := c.srv.invokeVia(ctx, inv, func(ctx context.Context) (any, error) {
+		seq, err := meth.Stream(ctx, args)
+		if err != nil {
+			return nil, err
+		}
+		return seq, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return asStream(v)
 }
 
 // pump sends a stream's items until it ends, fails, or ctx ends.

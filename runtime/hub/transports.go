@@ -74,7 +74,7 @@ func (timeoutError) Timeout() bool { return true }
 // negotiation.
 func (s *Server) open(w http.ResponseWriter, r *http.Request, kind Transports) {
 	if s.opts.Transports&kind == 0 {
-		http.Error(w, "The transport is not allowed on this hub.", http.StatusNotFound)
+		s.reject(w, r, "The transport is not allowed on this hub.", http.StatusNotFound)
 		return
 	}
 	ident, ok := s.authenticate(w, r)
@@ -83,7 +83,7 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, kind Transports) {
 	}
 	token := r.URL.Query().Get("id")
 	if token == "" && kind != WebSockets {
-		http.Error(w, "Connection ID required", http.StatusBadRequest)
+		s.reject(w, r, "Connection ID required", http.StatusBadRequest)
 		return
 	}
 	id := ""
@@ -97,10 +97,10 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, kind Transports) {
 	s.mu.Unlock()
 	if id == "" {
 		if s.lookup(token) != nil {
-			http.Error(w, "Connection already has an active transport.", http.StatusConflict)
+			s.reject(w, r, "Connection already has an active transport.", http.StatusConflict)
 			return
 		}
-		http.Error(w, "No Connection with that ID", http.StatusNotFound)
+		s.reject(w, r, "No Connection with that ID", http.StatusNotFound)
 		return
 	}
 	switch kind {
@@ -130,7 +130,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, ws := c.t.(*wsTransport); ws {
-		http.Error(w, "POST requests are not allowed for WebSocket connections.", http.StatusMethodNotAllowed)
+		s.reject(w, r, "POST requests are not allowed for WebSocket connections.", http.StatusMethodNotAllowed)
 		return
 	}
 	c.posting.Lock()
@@ -151,12 +151,12 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 func (s *Server) requestConn(w http.ResponseWriter, r *http.Request) (*Conn, bool) {
 	token := r.URL.Query().Get("id")
 	if token == "" {
-		http.Error(w, "Connection ID required", http.StatusBadRequest)
+		s.reject(w, r, "Connection ID required", http.StatusBadRequest)
 		return nil, false
 	}
 	c := s.lookup(token)
 	if c == nil {
-		http.Error(w, "No Connection with that ID", http.StatusNotFound)
+		s.reject(w, r, "No Connection with that ID", http.StatusNotFound)
 		return nil, false
 	}
 	return c, true
@@ -223,6 +223,6 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.deletePoll(w, r)
 	default:
 		w.Header().Set("Allow", "GET, POST, DELETE")
-		http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+		s.reject(w, r, "Method not allowed", http.StatusMethodNotAllowed)
 	}
 }

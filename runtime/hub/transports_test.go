@@ -109,7 +109,10 @@ func TestServerSentEvents(t *testing.T) {
 	if !strings.HasPrefix(got, `{"type":3,"invocationId":"1","result":"hi"}`+rs) {
 		t.Fatalf("echo: %q", got)
 	}
-	if !strings.Contains(got+s.event(), `"result":"ServerSentEvents sse"`) {
+	if !strings.Contains(got, `"invocationId":"2"`) {
+		got += s.event() // the second completion came in an event of its own
+	}
+	if !strings.Contains(got, `"result":"ServerSentEvents sse"`) {
 		t.Errorf("the hub does not see the event stream's request: %q", got)
 	}
 	// Wrong uses of the endpoints.
@@ -124,6 +127,30 @@ func TestServerSentEvents(t *testing.T) {
 	}
 	if resp, _ := do(t, "GET", h.url, "", http.Header{"Accept": {"text/event-stream"}}); resp.StatusCode != 400 {
 		t.Errorf("event stream without an id: %d", resp.StatusCode)
+	}
+}
+
+// TestCloseDuringPost checks that a connection that closes while a POST is
+// still being read ends cleanly, the POST included.
+func TestCloseDuringPost(t *testing.T) {
+	closeMe := hub.Method{Name: "CloseMe", Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
+		hub.ConnFromContext(ctx).Close(nil)
+		return nil, nil
+	}}
+	disconnected := make(chan error, 1)
+	h := newTestHub(t, hub.Options{MaxParallelInvocations: 2, // CloseMe runs beside the POST's reading
+		OnDisconnected: func(ctx context.Context, c *hub.Conn, err error) { disconnected <- err }}, closeMe)
+	pings := strings.Repeat(`{"type":6}`+rs, 20000)
+	for range 5 {
+		token := negotiated(t, h.url)
+		s := openEvents(t, h.url+"?id="+token, nil)
+		do(t, "POST", h.url+"?id="+token, `{"protocol":"json","version":1}`+rs, nil)
+		s.event()
+		// The connection closes while the rest of the POST is read.
+		do(t, "POST", h.url+"?id="+token, invocation("", "CloseMe")+rs+pings, nil)
+		if err := <-disconnected; err != nil {
+			t.Errorf("OnDisconnected(%v), want a clean close", err)
+		}
 	}
 }
 
@@ -198,6 +225,34 @@ func TestLongPolling(t *testing.T) {
 	}
 	if resp, _ := do(t, "GET", url, "", nil); resp.StatusCode != 404 {
 		t.Errorf("poll of a finished connection: %d", resp.StatusCode)
+	}
+}
+
+// TestLongPollingCloseBetweenPolls checks that the Close message of a
+// connection the server closes while no poll is waiting goes out in the next
+// poll.
+func TestLongPollingCloseBetweenPolls(t *testing.T) {
+	closeMe := hub.Method{Name: "CloseMe", Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
+		hub.ConnFromContext(ctx).Close(hub.Errorf("bye"))
+		return nil, nil
+	}}
+	h := newTestHub(t, hub.Options{}, closeMe)
+	token := negotiated(t, h.url)
+	url := h.url + "?id=" + token
+	do(t, "GET", url, "", nil)
+	do(t, "POST", url, `{"protocol":"json","version":1}`+rs, nil)
+	if _, body := do(t, "GET", url, "", nil); body != "{}"+rs {
+		t.Fatalf("handshake: %q", body)
+	}
+	// The connection closes while the client polls no more.
+	do(t, "POST", url, invocation("", "CloseMe")+rs, nil)
+	time.Sleep(50 * time.Millisecond)
+	resp, body := do(t, "GET", url, "", nil)
+	if want := `{"type":7,"error":"Connection closed with an error. HubException: bye"}` + rs; resp.StatusCode != 200 || body != want {
+		t.Errorf("poll after the close: %d %q, want 200 %q", resp.StatusCode, body, want)
+	}
+	if resp, _ := do(t, "GET", url, "", nil); resp.StatusCode != 204 && resp.StatusCode != 404 {
+		t.Errorf("poll of a closed connection: %d", resp.StatusCode)
 	}
 }
 

@@ -41,6 +41,10 @@ func (t *wsTransport) write(p []byte) error {
 func (t *wsTransport) closeWrite() {
 	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
 	t.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeTimeout))
+	// The reader now waits for the client's answer for closeTimeout at most,
+	// not for the rest of the client timeout: a silent client must not hold
+	// Shutdown for half a minute.
+	t.ws.SetReadDeadline(time.Now().Add(closeTimeout))
 }
 
 func (t *wsTransport) abort() { t.ws.Close() }
@@ -49,7 +53,7 @@ func (t *wsTransport) abort() { t.ws.Close() }
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, id, token string, ident *Identity) {
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		s.log.Debug("hub: WebSocket upgrade failed", "error", err)
+		s.log.Debug("hub: WebSocket upgrade failed", "url", RedactURL(r.URL), "error", err)
 		return // the upgrader has answered
 	}
 	c := newConn(s, id, token, r, ident)
@@ -81,6 +85,9 @@ func (t *wsTransport) run() {
 			t.ws.SetReadDeadline(handshakeBy)
 		default:
 			t.ws.SetReadDeadline(time.Now().Add(opts.ClientTimeout))
+		}
+		if closeBy.IsZero() && c.isClosing() {
+			continue // closeWrite may have set a shorter deadline meanwhile
 		}
 		_, r, rerr := t.ws.NextReader()
 		if rerr != nil {

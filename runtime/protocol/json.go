@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"cmp"
 	"strconv"
 )
 
@@ -219,7 +220,11 @@ func (s *scanner) headers(m *Message) error {
 		if err = s.expect(':'); err != nil {
 			break
 		}
-		if v, err = s.stringProp("headers"); err != nil {
+		if b, perr := s.peek(); perr != nil || b != '"' {
+			err = cmp.Or(perr, errorf("Expected header '%s' to be of type String.", k))
+			break
+		}
+		if v, err = s.string(); err != nil {
 			break
 		}
 		if m.Headers == nil {

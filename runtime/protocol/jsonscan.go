@@ -53,13 +53,14 @@ func (s *scanner) unexpected(b byte) error {
 	return errorf("'%c' is an invalid start of a value or an unexpected character at position %d.", b, s.pos)
 }
 
-// tokenName names the JSON token that starts with b, as .NET's reader does.
+// tokenName names the JSON token that starts with b, as ASP.NET Core's
+// JsonUtils.GetTokenString does.
 func tokenName(b byte) string {
 	switch b {
 	case '{':
-		return "StartObject"
+		return "Object"
 	case '[':
-		return "StartArray"
+		return "Array"
 	case '"':
 		return "String"
 	case 't':
