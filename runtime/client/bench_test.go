@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/hubgen/hubgen/runtime/client"
 	"github.com/hubgen/hubgen/runtime/hub"
+	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
 // callers is the number of goroutines that make round trips at once.
@@ -34,7 +35,7 @@ func BenchmarkInvoke64(b *testing.B) {
 			name = "conns"
 		}
 		b.Run(name, func(b *testing.B) {
-			invoke := invokeTrip(b, conns)
+			invoke := invokeTrip(b, conns, protocol.JSON)
 			raw := rawEchoTrip(b)
 			const rounds = 10
 			var invokeTime, rawTime time.Duration
@@ -75,9 +76,9 @@ func roundTrips(b *testing.B, n int, trip func(g int) error) time.Duration {
 	return time.Since(start)
 }
 
-// invokeTrip starts a hub server and connects to it with conns Conns; a trip
-// is an Invoke of Echo.
-func invokeTrip(b *testing.B, conns int) func(g int) error {
+// invokeTrip starts a hub server and connects to it with conns Conns that
+// speak proto; a trip is an Invoke of Echo.
+func invokeTrip(b *testing.B, conns int, proto protocol.Protocol) func(g int) error {
 	srv := hub.New([]hub.Method{{Name: "Echo", Args: 1, Call: func(ctx context.Context, a hub.Args) (any, error) {
 		return hub.Arg[string](a, 0)
 	}}}, hub.Options{Logger: quiet})
@@ -90,7 +91,7 @@ func invokeTrip(b *testing.B, conns int) func(g int) error {
 	})
 	cs := make([]*client.Conn, conns)
 	for i := range cs {
-		cs[i] = dial(b, ts.URL+"/hub", client.Options{})
+		cs[i] = dial(b, ts.URL+"/hub", client.Options{Protocol: proto})
 	}
 	ctx := context.Background()
 	return func(g int) error {

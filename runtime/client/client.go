@@ -16,10 +16,12 @@
 //	var n int
 //	err = conn.Invoke(ctx, "SendMessage", &n, "hello")
 //
-// Dial negotiates (POST {url}/negotiate), opens a WebSocket and completes the
-// hub protocol's handshake. The connection then sends a Ping after
-// Options.KeepAliveInterval without sending, and ends with ErrServerTimeout
-// after Options.ServerTimeout without receiving.
+// Dial negotiates (POST {url}/negotiate), opens a transport (a WebSocket,
+// Server-Sent Events or Long Polling, as the server offers and
+// Options.Transports allow) and completes the hub protocol's handshake. The
+// connection then sends a Ping after Options.KeepAliveInterval without sending,
+// and ends with ErrServerTimeout after Options.ServerTimeout without receiving
+// (neither on Long Polling, whose polls keep it alive).
 //
 // # Reconnecting
 //
@@ -38,10 +40,19 @@
 // (queued messages go out together, in one frame), one that runs handlers and
 // one that watches the connection and reconnects. Close stops them all before
 // it returns.
+//
+// # Streams
+//
+// StreamOf calls a streaming method and yields its items; UploadOf makes a
+// sequence an argument that streams to the server, on a goroutine of its own
+// that stops with the call or the connection, at the sequence's next item
+// (Close does not wait for a sequence that blocks). A stream whose consumer is
+// behind holds up the connection's reader, for a while: see StreamOf.
 package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -52,6 +63,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
 // State is the state of a connection.
@@ -145,6 +157,9 @@ func newConn(rawURL string, opts Options) (*Conn, error) {
 	default:
 		return nil, fmt.Errorf("client: invalid hub URL %q: the scheme must be http or https", u.Redacted())
 	}
+	if opts.SkipNegotiation && opts.Transports != 0 && opts.Transports != WebSockets {
+		return nil, errors.New("client: negotiation can only be skipped when using the WebSocket transport directly")
+	}
 	c := &Conn{
 		url:        u,
 		opts:       opts.withDefaults(),
@@ -212,7 +227,8 @@ func (c *Conn) session() (*session, error) {
 // decodes the result into the value result points to, unless result is nil. A
 // method that fails on the server returns an *Error with the server's text.
 // When ctx ends first, Invoke returns ctx.Err(); the server still runs the
-// method.
+// method. Arguments made by UploadOf stream to the server until Invoke returns;
+// see UploadOf.
 func (c *Conn) Invoke(ctx context.Context, method string, result any, args ...any) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -221,10 +237,15 @@ func (c *Conn) Invoke(ctx context.Context, method string, result any, args ...an
 	if err != nil {
 		return err
 	}
-	id := strconv.FormatUint(c.ids.Add(1)-1, 10)
+	args, ups := c.takeUploads(args)
+	id := c.nextID()
 	cl := &call{target: method, result: result, done: make(chan error, 1)}
-	if err := s.invoke(ctx, id, method, args, cl); err != nil {
+	if err := s.post(ctx, ups.message(protocol.Invocation, id, method, args), cl); err != nil {
 		return err
+	}
+	if ups != nil {
+		stop := s.upload(ctx, ups)
+		defer stop()
 	}
 	select {
 	case err := <-cl.done:
@@ -240,6 +261,8 @@ func (c *Conn) Invoke(ctx context.Context, method string, result any, args ...an
 // Send calls method on the server with args without waiting for it: the server
 // sends no answer, not even an error. It returns once the call is queued for
 // sending; it waits, as long as ctx allows, only when much is queued already.
+// Arguments made by UploadOf go on streaming to the server after Send returns,
+// until their sequences end or ctx ends; see UploadOf.
 func (c *Conn) Send(ctx context.Context, method string, args ...any) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -248,7 +271,14 @@ func (c *Conn) Send(ctx context.Context, method string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	return s.invoke(ctx, "", method, args, nil)
+	args, ups := c.takeUploads(args)
+	if err := s.post(ctx, ups.message(protocol.Invocation, "", method, args), nil); err != nil {
+		return err
+	}
+	if ups != nil {
+		s.upload(ctx, ups)
+	}
+	return nil
 }
 
 // Close closes the connection: it sends a Close message to the server, closes

@@ -35,6 +35,19 @@ type availableTransport struct {
 	TransferFormats []string `json:"transferFormats"`
 }
 
+// connectURL returns the hub URL with the connection token, as every request
+// of the connection's transport carries it.
+func (n *negotiation) connectURL() *url.URL {
+	u := *n.url
+	if n.token != "" {
+		if u.RawQuery != "" {
+			u.RawQuery += "&"
+		}
+		u.RawQuery += "id=" + url.QueryEscape(n.token)
+	}
+	return &u
+}
+
 // negotiateResponse is any answer to negotiate: a connection, a redirect, or
 // an error.
 type negotiateResponse struct {
@@ -58,18 +71,16 @@ func (c *Conn) connect(ctx context.Context) (*session, error) {
 			return nil, fmt.Errorf("client: cannot get an access token: %w", err)
 		}
 	}
-	n := &negotiation{
-		url:        c.url,
-		bearer:     bearer,
-		transports: []availableTransport{{Transport: "WebSockets", TransferFormats: []string{"Text", "Binary"}}},
-	}
-	if !c.opts.SkipNegotiation {
-		var err error
-		if n, err = c.negotiate(ctx, bearer); err != nil {
-			return nil, err
+	n := &negotiation{url: c.url, bearer: bearer}
+	var t transport
+	var err error
+	if c.opts.SkipNegotiation {
+		if t, err = dialWebSocket(ctx, c, n); err != nil {
+			err = fmt.Errorf("client: %w", err)
 		}
+	} else if n, err = c.negotiate(ctx, c.url, bearer); err == nil {
+		t, n, err = c.dialTransport(ctx, n)
 	}
-	t, err := c.dialTransport(ctx, n)
 	if err != nil {
 		return nil, err
 	}
@@ -81,9 +92,8 @@ func (c *Conn) connect(ctx context.Context) (*session, error) {
 	return c.newSession(t, n.id, rest), nil
 }
 
-// negotiate asks the server for a connection, following redirects.
-func (c *Conn) negotiate(ctx context.Context, bearer string) (*negotiation, error) {
-	u := c.url
+// negotiate asks the hub at u for a connection, following redirects.
+func (c *Conn) negotiate(ctx context.Context, u *url.URL, bearer string) (*negotiation, error) {
 	for range maxRedirects {
 		r, err := c.negotiateAt(ctx, u, bearer)
 		if err != nil {

@@ -166,8 +166,11 @@ func TestNegotiateErrors(t *testing.T) {
 			w.Write([]byte(`{"Url":"/signalr","ConnectionToken":"x","ConnectionId":"y","ProtocolVersion":"1.5"}`))
 		}, "client: failed to complete negotiation with the server: detected a connection attempt to an ASP.NET SignalR server: this client only supports connecting to an ASP.NET Core SignalR server"},
 		{"no transport", func(w http.ResponseWriter, r *http.Request) {
-			w.Write([]byte(`{"negotiateVersion":1,"connectionId":"a","connectionToken":"b","availableTransports":[{"transport":"LongPolling","transferFormats":["Text"]}]}`))
-		}, "client: unable to connect to the server with any of the available transports: the server offers none the client has for the Text transfer format"},
+			w.Write([]byte(`{"negotiateVersion":1,"connectionId":"a","connectionToken":"b","availableTransports":[{"transport":"WebTransport","transferFormats":["Text"]},{"transport":"LongPolling","transferFormats":["Binary"]}]}`))
+		}, "client: unable to connect to the server with any of the available transports: skipping transport 'WebTransport' because it is not supported by this client; 'LongPolling' does not support Text"},
+		{"no transports", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"negotiateVersion":1,"connectionId":"a","connectionToken":"b","availableTransports":[]}`))
+		}, "client: none of the transports supported by the client are supported by the server"},
 		{"no token", func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"negotiateVersion":1,"connectionId":"a"}`))
 		}, "client: failed to complete negotiation with the server: the response has no connection token"},

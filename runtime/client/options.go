@@ -22,32 +22,46 @@ const (
 // default.
 type Options struct {
 	// AccessToken returns the bearer token to send, as "Authorization: Bearer
-	// <token>", on negotiate and on the WebSocket upgrade. It is called on every
-	// connection attempt, reconnects included. A negotiate redirect that carries
-	// a token replaces it for the rest of that attempt.
+	// <token>", with every HTTP request: negotiate, the WebSocket upgrade, the
+	// event stream, polls, sends and the long-polling DELETE. It is called on
+	// every connection attempt, reconnects included. A negotiate redirect that
+	// carries a token replaces it for the rest of that attempt.
 	AccessToken func(ctx context.Context) (string, error)
 	// Header holds headers to send with every HTTP request, the WebSocket
 	// upgrade included.
 	Header http.Header
-	// HTTPClient sends negotiate requests. Default: a client of the Conn's own
-	// with a 100 s timeout. Its Jar, and the TLS and proxy settings of an
-	// *http.Transport, also serve the WebSocket upgrade when Dialer is nil.
+	// HTTPClient sends every HTTP request but the WebSocket upgrade. Default: a
+	// client of the Conn's own with a 100 s timeout. Its Timeout bounds
+	// negotiate, sends and DELETE; the event stream has no time limit, and a
+	// poll waits up to 100 s, as in the JavaScript client. Its Jar, and the TLS
+	// and proxy settings of an *http.Transport, also serve the WebSocket upgrade
+	// when Dialer is nil.
 	HTTPClient *http.Client
 	// Dialer opens WebSockets. Default: a copy of websocket.DefaultDialer.
 	Dialer *websocket.Dialer
+	// Transports are the transports the client may use. Of those the server
+	// offers, it tries the allowed ones in the server's order (WebSockets,
+	// ServerSentEvents, LongPolling from hubgen's hub and ASP.NET Core), skipping
+	// those that cannot carry the protocol (MessagePack never goes over
+	// Server-Sent Events); when one fails to start, it negotiates again and tries
+	// the next. Default (zero): all.
+	Transports Transports
 	// SkipNegotiation connects a WebSocket straight to the hub URL, without
 	// negotiate. The server must accept it (ASP.NET Core and hubgen's hub do);
-	// the connection then has no id.
+	// the connection then has no id. Transports must then be zero or
+	// WebSockets.
 	SkipNegotiation bool
 	// Protocol is the hub protocol. Default: protocol.JSON.
 	Protocol protocol.Protocol
 
 	// KeepAliveInterval is how long the client may go without sending before it
 	// sends a Ping. Default 15 s; it should be half the server's client timeout.
+	// Long Polling sends no pings: its polls keep the connection alive.
 	KeepAliveInterval time.Duration
 	// ServerTimeout ends a connection on which nothing arrived for this long,
 	// with ErrServerTimeout. Default 30 s; it should be twice the server's
-	// keep-alive interval.
+	// keep-alive interval. Long Polling has no server timeout, as in the
+	// official clients.
 	ServerTimeout time.Duration
 	// HandshakeTimeout bounds the handshake, from sending the request to
 	// receiving the response. Default 15 s.

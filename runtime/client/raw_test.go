@@ -34,7 +34,7 @@ func TestHandshakeErrors(t *testing.T) {
 		{`{"type":6}` + "\x1e",
 			"client: invalid handshake response: Expected a handshake response from the server."},
 		{`[]` + "\x1e",
-			"client: invalid handshake response: Unexpected JSON Token Type 'StartArray'. Expected a JSON Object."},
+			"client: invalid handshake response: Unexpected JSON Token Type 'Array'. Expected a JSON Object."},
 	}
 	for _, tt := range tests {
 		s := newRawServerHandshake(t, tt.response, drain)

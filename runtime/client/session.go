@@ -29,7 +29,7 @@ type session struct {
 
 	ctx     context.Context // handlers' context: ends with the session
 	cancel  context.CancelFunc
-	timeout *time.Timer // ends the session when the server is silent too long
+	timeout *time.Timer // ends the session when the server is silent too long; nil on Long Polling
 
 	mu      sync.Mutex
 	out     []byte           // records waiting for the writer
@@ -41,16 +41,23 @@ type session struct {
 	cause   error            // why the session ended
 	retry   bool             // reconnecting is allowed after it
 
+	quit  chan struct{} // closed when the session starts ending
 	wake  chan struct{} // capacity 1: there is something to write, or the session ends
 	wrote chan struct{} // closed when the writer is done
 	done  chan struct{} // closed when the session is over
 }
 
-// call is an invocation waiting for its Completion.
+// call is an invocation waiting for its Completion, or a stream from the
+// server (see stream.go).
 type call struct {
 	target string
 	result any        // where to decode the result; nil to ignore it
 	done   chan error // receives exactly one value
+
+	// A stream's: the reader hands its items over on items, and waits while
+	// items is full; stop is closed when the consumer has gone.
+	items chan protocol.Raw
+	stop  chan struct{}
 }
 
 func (c *Conn) newSession(t transport, id string, rest []byte) *session {
@@ -60,12 +67,15 @@ func (c *Conn) newSession(t transport, id string, rest []byte) *session {
 		id:      id,
 		proto:   c.opts.Protocol,
 		pending: make(map[string]*call),
+		quit:    make(chan struct{}),
 		wake:    make(chan struct{}, 1),
 		wrote:   make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.timeout = time.AfterFunc(c.opts.ServerTimeout, func() { s.abort(ErrServerTimeout) })
+	if _, ok := t.(inherentKeepAlive); !ok {
+		s.timeout = time.AfterFunc(c.opts.ServerTimeout, func() { s.abort(ErrServerTimeout) })
+	}
 	go s.write()
 	go s.read(rest)
 	return s
@@ -73,6 +83,13 @@ func (c *Conn) newSession(t transport, id string, rest []byte) *session {
 
 // invoke queues an Invocation. A call, when given, waits for its Completion.
 func (s *session) invoke(ctx context.Context, id, target string, args []any, cl *call) error {
+	return s.post(ctx, protocol.Message{Type: protocol.Invocation, InvocationID: id, Target: target, Arguments: args}, cl)
+}
+
+// post queues m: an Invocation, a StreamInvocation or an upload's StreamItem.
+// It waits, as long as ctx allows, while much is queued already. A call, when
+// given, waits for the Completion of m's invocation id.
+func (s *session) post(ctx context.Context, m protocol.Message, cl *call) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for len(s.out) >= maxQueued && !s.ending {
@@ -92,15 +109,17 @@ func (s *session) invoke(ctx context.Context, id, target string, args []any, cl 
 	if s.ending {
 		return endedError(s.cause)
 	}
-	m := &s.scratch
-	*m = protocol.Message{Type: protocol.Invocation, InvocationID: id, Target: target, Arguments: args}
-	err := s.appendLocked(m)
-	*m = protocol.Message{}
+	s.scratch = m
+	err := s.appendLocked(&s.scratch)
+	s.scratch = protocol.Message{}
 	if err != nil {
-		return fmt.Errorf("client: cannot encode the arguments of %q: %w", target, err)
+		if m.Type == protocol.StreamItem {
+			return fmt.Errorf("client: cannot encode an item of upload stream %s: %w", m.InvocationID, err)
+		}
+		return fmt.Errorf("client: cannot encode the arguments of %q: %w", m.Target, err)
 	}
 	if cl != nil {
-		s.pending[id] = cl
+		s.pending[m.InvocationID] = cl
 	}
 	s.signal()
 	return nil
@@ -159,6 +178,7 @@ func (s *session) endLocked(cause error, retry bool) {
 		return
 	}
 	s.ending, s.cause, s.retry = true, cause, retry
+	close(s.quit)
 	if s.room != nil {
 		close(s.room)
 		s.room = nil
@@ -207,10 +227,14 @@ func (s *session) write() {
 	interval := s.c.opts.KeepAliveInterval
 	keepAlive := time.NewTimer(interval)
 	defer keepAlive.Stop()
+	pings := keepAlive.C
+	if _, ok := s.t.(inherentKeepAlive); ok {
+		pings = nil
+	}
 	for {
 		select {
 		case <-s.wake:
-		case <-keepAlive.C:
+		case <-pings:
 			s.mu.Lock()
 			if !s.ending {
 				s.appendLocked(&pingMessage)
@@ -266,7 +290,9 @@ func (s *session) give(b []byte) {
 // with the handshake response. When the transport ends it ends the session.
 func (s *session) read(rest []byte) {
 	err := s.receive(rest)
-	s.timeout.Stop()
+	if s.timeout != nil {
+		s.timeout.Stop()
+	}
 	s.mu.Lock()
 	s.endLocked(err, true)
 	s.out = s.out[:0] // the session is over: what is queued will not be sent
@@ -313,7 +339,9 @@ func (s *session) receive(buf []byte) error {
 		if buf, err = s.t.read(buf); err != nil {
 			return err
 		}
-		s.timeout.Reset(s.c.opts.ServerTimeout)
+		if s.timeout != nil {
+			s.timeout.Reset(s.c.opts.ServerTimeout)
+		}
 	}
 }
 
@@ -333,6 +361,8 @@ func (s *session) handle(m *protocol.Message) (closed bool, err error) {
 			return false, nil
 		}
 		cl.done <- cl.complete(s.proto, m)
+	case protocol.StreamItem:
+		s.streamItem(m)
 	case protocol.Close:
 		err := errServerClosed
 		if m.Error != "" {
@@ -342,8 +372,8 @@ func (s *session) handle(m *protocol.Message) (closed bool, err error) {
 		s.end(err, m.AllowReconnect)
 		return true, err
 	}
-	// Pings need nothing more than their arrival. Stream messages (streams are
-	// not supported yet), Ack, Sequence and unknown types are ignored.
+	// Pings need nothing more than their arrival. Ack, Sequence and unknown
+	// types are ignored.
 	return false, nil
 }
 

@@ -1,0 +1,117 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// pollTimeout bounds a poll, as in the JavaScript client; a poll that times out
+// is sent again. Servers answer sooner: ASP.NET Core and hubgen's hub after
+// 90 s without data.
+const pollTimeout = 100 * time.Second
+
+// lpTransport receives in the answers to polls and sends by POST. The reader
+// polls: a read is a poll, or several when the server answers without data.
+type lpTransport struct {
+	*httpTransport
+	over atomic.Bool // polling is over: the server ended it, or a poll failed
+}
+
+// errPollingEnded is why a connection ended when the server answered a poll
+// with 204 No Content.
+var errPollingEnded = errors.New("client: the server ended the long polling connection")
+
+func dialLongPolling(ctx context.Context, c *Conn, n *negotiation) (transport, error) {
+	t := &lpTransport{httpTransport: newHTTPTransport(c, n)}
+	// The server answers the first poll at once, to say the transport is up.
+	stop := context.AfterFunc(ctx, t.cancel)
+	resp, cancel, err := t.poll()
+	if err == nil {
+		err = discard(resp)
+		cancel()
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("unexpected status %d", resp.StatusCode)
+		}
+	}
+	if !stop() {
+		err = ctx.Err()
+	}
+	if err != nil {
+		t.abort()
+		return nil, fmt.Errorf("long polling failed to connect: %w", err)
+	}
+	return t, nil
+}
+
+// inherentKeepAlive says that the polls keep the connection alive: no pings,
+// no server timeout.
+func (t *lpTransport) inherentKeepAlive() {}
+
+// poll sends a poll; cancel ends it once its body is read.
+func (t *lpTransport) poll() (resp *http.Response, cancel context.CancelFunc, err error) {
+	ctx, cancel := context.WithTimeout(t.ctx, pollTimeout)
+	resp, err = t.do(ctx, t.untimed, http.MethodGet, "&_="+strconv.FormatInt(time.Now().UnixMilli(), 10), nil)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	return resp, cancel, nil
+}
+
+// read polls until a poll brings data: a 200 with an empty body is a poll the
+// server ended for lack of data, 204 ends the connection, and any other status
+// is an error.
+func (t *lpTransport) read(dst []byte) ([]byte, error) {
+	for {
+		resp, cancel, err := t.poll()
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) && t.ctx.Err() == nil {
+				continue // the poll timed out: poll again
+			}
+			t.over.Store(true)
+			return dst, err
+		}
+		n := len(dst)
+		switch resp.StatusCode {
+		case http.StatusOK:
+			dst, err = appendRead(dst, resp.Body)
+			resp.Body.Close()
+		case http.StatusNoContent:
+			resp.Body.Close()
+			err = errPollingEnded
+		default:
+			if err = discard(resp); err == nil {
+				err = fmt.Errorf("client: unexpected status %d of a poll", resp.StatusCode)
+			}
+		}
+		cancel()
+		if err != nil {
+			t.over.Store(true)
+			return dst[:n], err
+		}
+		if len(dst) > n {
+			return dst, nil
+		}
+	}
+}
+
+// closeWrite asks the server to end the connection with a DELETE, as the
+// JavaScript client does, unless polling is over already; the server then
+// answers the outstanding poll with 204.
+func (t *lpTransport) closeWrite() {
+	t.httpTransport.closeWrite()
+	if t.over.Load() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(t.ctx, closeTimeout)
+	defer cancel()
+	// 202, or 404 when the server has ended the connection already: either will do.
+	if resp, err := t.do(ctx, t.client, http.MethodDelete, "", nil); err == nil {
+		discard(resp)
+	}
+}
