@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	hubgen -server IFACE -client IFACE [-o FILE] [-tags TAGS] [-json] [PACKAGE]
+//	hubgen -server IFACE -client IFACE [-o FILE] [-ts DIR] [-tags TAGS] [-json] [PACKAGE]
 //
 // Run hubgen -h for the details. hubgen is usually run by go generate, from a
 // line in the contract package:
@@ -28,10 +28,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hubgen/hubgen/internal/emit/ts"
 	"github.com/hubgen/hubgen/internal/gen"
+	"github.com/hubgen/hubgen/internal/model"
 )
 
-const usage = `usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-tags TAGS] [-json] [PACKAGE]
+const usage = `usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR] [-tags TAGS] [-json] [PACKAGE]
 
 hubgen reads two Go interfaces of PACKAGE (default ".", the directory go generate
 runs in) and writes typed SignalR hub code beside them, in one file:
@@ -51,9 +53,19 @@ runs in) and writes typed SignalR hub code beside them, in one file:
 
 At least one of -server and -client is needed. Methods take ctx
 context.Context first and return error last, with at most one value before it.
+On the server interface, a method may instead return iter.Seq2[T, error] alone
+(a stream from the server, which the client stops with break or ctx), and
+parameters of type iter.Seq2[T, error] are streams the client uploads.
 
 The file is written only if its content changed. Problems are reported as
 file:line:col: message (HGnnn), all of them, and then nothing is written.
+
+With -ts DIR, hubgen also writes a TypeScript client for @microsoft/signalr
+into DIR, as <lower-case server interface, or else client interface>.ts:
+the interfaces, createIFACEProxy(connection) for the server's,
+registerIFACE(connection, receiver) for the client's, and the types their
+methods reach, as encoding/json writes them. It never overwrites a file
+that hubgen did not write.
 
 Example, in the contract package:
 
@@ -77,10 +89,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var cfg gen.Config
 	var asJSON bool
+	var tsDir string
 	fs.StringVar(&cfg.Server, "server", "", "the server `interface`, which clients call")
 	fs.StringVar(&cfg.Client, "client", "", "the client `interface`, which the server calls")
 	fs.StringVar(&cfg.Output, "o", "", "the output `file`, in the package's directory (a relative name is relative to the current one); - for standard output\n(default: <lower-case server interface, or else client interface>_hubgen.go in the package's directory)")
 	fs.StringVar(&cfg.Tags, "tags", "", "comma-separated build `tags` for loading the package")
+	fs.StringVar(&tsDir, "ts", "", "also write a TypeScript client for @microsoft/signalr into `directory`")
 	fs.BoolVar(&asJSON, "json", false, "print the model hubgen generates from as JSON, instead of writing Go")
 	fs.Usage = func() {} // printed below, once
 	if err := fs.Parse(args); err != nil {
@@ -130,15 +144,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(b)
 		return 0
 	}
+	var tsFile string
+	var tsCode []byte
+	if tsDir != "" {
+		tsFile = filepath.Join(tsDir, ts.FileName(res.Spec))
+		if tsCode, err = ts.Generate(res.Spec); err == nil {
+			err = ownedOrAbsent(tsFile)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
 	if toStdout {
 		stdout.Write(res.Code)
-		return 0
-	}
-	if err := writeIfChanged(res.Output, res.Code); err != nil {
+	} else if err := writeIfChanged(res.Output, res.Code); err != nil {
 		fmt.Fprintln(stderr, "hubgen:", err)
 		return 1
 	}
+	if tsFile != "" {
+		if err := writeIfChanged(tsFile, tsCode); err != nil {
+			fmt.Fprintln(stderr, "hubgen:", err)
+			return 1
+		}
+	}
 	return 0
+}
+
+// ownedOrAbsent returns an error if the file name exists and hubgen did not
+// write it: its first line is not model.Header.
+func ownedOrAbsent(name string) error {
+	b, err := os.ReadFile(name)
+	if errors.Is(err, os.ErrNotExist) || err == nil && bytes.HasPrefix(b, []byte(model.Header+"\n")) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("hubgen: -ts: %w", err)
+	}
+	return fmt.Errorf("hubgen: -ts: %s exists, and hubgen did not write it (its first line is not %q); move it, or write into another directory", name, model.Header)
 }
 
 // writeIfChanged writes data to name unless the file already holds exactly

@@ -57,10 +57,11 @@ func TestUsage(t *testing.T) {
 		t.Errorf("-h exits with %d, stderr %q", code, errs)
 	}
 	for _, want := range []string{
-		"usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-tags TAGS] [-json] [PACKAGE]",
+		"usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR] [-tags TAGS] [-json] [PACKAGE]",
 		"//go:generate go run github.com/hubgen/hubgen/cmd/hubgen -server ClockHub -client Clock",
 		"//go:generate go tool hubgen -server ClockHub -client Clock",
 		"-tags tags",
+		"iter.Seq2[T, error]",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("usage lacks %q:\n%s", want, out)

@@ -62,6 +62,9 @@ func Analyze(p *load.Package, cfg Config) (*model.Spec, diag.List) {
 			spec.Package.Declared = append(spec.Package.Declared, n)
 		}
 	}
+	if len(a.ds) == 0 {
+		spec.Types = a.decls(spec)
+	}
 	return spec, a.ds.Sorted()
 }
 

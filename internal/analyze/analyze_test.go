@@ -63,13 +63,23 @@ var table = []tableCase{
 	},
 	{
 		name:   "server stream",
-		src:    `type S interface { Down(ctx context.Context) iter.Seq2[int, error] }`,
-		server: "S", kinds: map[string]model.Kind{"Down": model.ServerStream}, codes: []diag.Code{diag.StreamUnsupported},
+		src:    `type S interface { Down(ctx context.Context) iter.Seq2[int, error]; Count(ctx context.Context, from int, to *int) iter.Seq2[[]string, error] }`,
+		server: "S", kinds: map[string]model.Kind{"Down": model.ServerStream, "Count": model.ServerStream},
 	},
 	{
 		name:   "client stream",
-		src:    `type S interface { Up(ctx context.Context, s iter.Seq2[int, error]) error }`,
-		server: "S", kinds: map[string]model.Kind{"Up": model.ClientStream}, codes: []diag.Code{diag.StreamUnsupported},
+		src:    `type S interface { Up(ctx context.Context, s iter.Seq2[int, error]) error; Sum(ctx context.Context, scale float64, s iter.Seq2[int, error]) (int, error) }`,
+		server: "S", kinds: map[string]model.Kind{"Up": model.ClientStream, "Sum": model.ClientStream},
+	},
+	{
+		name:   "uploads and a stream result",
+		src:    `type S interface { Map(ctx context.Context, in iter.Seq2[int, error], k int, more iter.Seq2[string, error]) iter.Seq2[string, error] }`,
+		server: "S", kinds: map[string]model.Kind{"Map": model.ServerStream},
+	},
+	{
+		name:   "stream aliases",
+		src:    `type Ints = iter.Seq2[int, error]; type Seq2[T any] = iter.Seq2[T, error]; type S interface { Down(ctx context.Context) Ints; Up(ctx context.Context, s Seq2[int]) error }`,
+		server: "S", kinds: map[string]model.Kind{"Down": model.ServerStream, "Up": model.ClientStream},
 	},
 	{
 		name:   "stream on the client",
@@ -77,9 +87,19 @@ var table = []tableCase{
 		client: "C", codes: []diag.Code{diag.ClientStream},
 	},
 	{
+		name:   "upload on the client",
+		src:    `type C interface { Take(ctx context.Context, s iter.Seq2[int, error]) error; Ask(ctx context.Context, s iter.Seq2[int, error]) (int, error) }`,
+		client: "C", codes: []diag.Code{diag.ClientStream, diag.ClientStream},
+	},
+	{
 		name:   "malformed streams",
-		src:    `type S interface { A(ctx context.Context) iter.Seq[int]; B(ctx context.Context) iter.Seq2[int, string]; C(ctx context.Context) (iter.Seq2[int, error], error) }`,
-		server: "S", codes: []diag.Code{diag.BadStream, diag.BadStream, diag.BadStream},
+		src:    `type S interface { A(ctx context.Context) iter.Seq[int]; B(ctx context.Context) iter.Seq2[int, string]; C(ctx context.Context) (iter.Seq2[int, error], error); D(ctx context.Context, s iter.Seq[int]) error; E(ctx context.Context, s iter.Seq2[string, bool]) error }`,
+		server: "S", codes: []diag.Code{diag.BadStream, diag.BadStream, diag.BadStream, diag.BadStream, diag.BadStream},
+	},
+	{
+		name:   "stream elements off the wire",
+		src:    `type S interface { A(ctx context.Context) iter.Seq2[chan int, error]; B(ctx context.Context, s iter.Seq2[func(), error]) error; C(ctx context.Context) iter.Seq2[iter.Seq2[int, error], error] }`,
+		server: "S", codes: []diag.Code{diag.NotWire, diag.NotWire, diag.NotWire},
 	},
 	{
 		name:   "embedded and aliased",
@@ -180,22 +200,51 @@ func TestAnalyze(t *testing.T) {
 	}
 }
 
-// Streams are classified even though they are refused for now.
-func TestStreamsClassified(t *testing.T) {
-	p := check(t, `type S interface { Down(ctx context.Context, n int) iter.Seq2[string, error]; Up(ctx context.Context, s iter.Seq2[int, error]) error }`)
-	a := &analyzer{p: p}
-	it := p.Types.Scope().Lookup("S").Type().Underlying().(*types.Interface)
-	for i := 0; i < it.NumMethods(); i++ {
-		m, _, _ := a.method("S", it.Method(i), serverSide)
+// TestStreams checks the model of streaming methods: a stream result's element
+// type, and upload parameters marked Stream in their places among the others.
+func TestStreams(t *testing.T) {
+	p := check(t, `type Item struct{ N int }
+type S interface {
+	Down(ctx context.Context, n int) iter.Seq2[string, error]
+	Up(ctx context.Context, s iter.Seq2[int, error]) error
+	Both(ctx context.Context, a iter.Seq2[Item, error], k int, b iter.Seq2[[]byte, error]) iter.Seq2[*Item, error]
+}`)
+	spec, ds := Analyze(p, Config{Server: "S"})
+	if len(ds) > 0 {
+		t.Fatal(ds)
+	}
+	type param struct {
+		name, typ string
+		stream    bool
+	}
+	for _, m := range spec.Server.Methods {
+		var params []param
+		for _, p := range m.Params {
+			params = append(params, param{p.Name, p.Type.String(), p.Stream})
+		}
+		var want []param
+		var kind model.Kind
+		var stream string
 		switch m.Name {
 		case "Down":
-			if m.Kind != model.ServerStream || m.Stream.String() != "string" || len(m.Params) != 1 {
-				t.Errorf("Down: %+v", m)
-			}
+			kind, stream, want = model.ServerStream, "string", []param{{"n", "int", false}}
 		case "Up":
-			if m.Kind != model.ClientStream || !m.Params[0].Stream || m.Params[0].Type.String() != "int" {
-				t.Errorf("Up: %+v", m)
-			}
+			kind, want = model.ClientStream, []param{{"s", "int", true}}
+		case "Both":
+			kind, stream, want = model.ServerStream, "*c.Item", []param{{"a", "c.Item", true}, {"k", "int", false}, {"b", "[]byte", true}}
+		}
+		if m.Kind != kind || m.Result != nil || !slices.Equal(params, want) {
+			t.Errorf("%s: kind %s, result %v, params %v; want %s, no result, %v", m.Name, m.Kind, m.Result, params, kind, want)
+		}
+		got := ""
+		if m.Stream != nil {
+			got = m.Stream.String()
+		}
+		if got != stream {
+			t.Errorf("%s streams %q, want %q", m.Name, got, stream)
+		}
+		if m.Void() != (m.Name == "Up") {
+			t.Errorf("%s: Void() = %v", m.Name, m.Void())
 		}
 	}
 }

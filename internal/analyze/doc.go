@@ -11,8 +11,15 @@
 //	                            server interface         client interface
 //	M(ctx, args...) error        invocation (void)        send, to any target
 //	M(ctx, args...) (T, error)   invocation with result   client result, to one client
-//	M(ctx, args...) iter.Seq2    server stream (HG030)    refused (HG031)
-//	a parameter iter.Seq2        client stream (HG030)    refused (HG031)
+//	M(ctx, args...) iter.Seq2    server stream            refused (HG031)
+//	a parameter iter.Seq2        client stream (upload)   refused (HG031)
+//
+// A stream is iter.Seq2[T, error]: as the whole result, a stream of T from the
+// server to the client, which ends when the server's sequence ends, when the
+// client breaks out of its loop or when ctx ends (the server's ctx then ends
+// too); as a parameter, a stream of T from the client to the server. A server
+// method may take any number of uploads, among its other parameters, whatever
+// its result: error, (T, error) or a stream.
 //
 // Methods are taken in the order of their Go names, embedded ones included.
 // A method's wire name is its Go name, unless its doc comment has a line
@@ -56,7 +63,6 @@
 //	HG015  context.Context after the first parameter   take ctx once, first
 //	HG020  a type that cannot cross the wire           change the type, or keep the field off
 //	                                                   the wire (unexported or `json:"-"`)
-//	HG030  a stream on the server interface            not supported yet: return a slice
 //	HG031  a stream on the client interface            servers cannot stream to client methods
 //	HG032  a malformed stream                          use iter.Seq2[T, error], alone as the
 //	                                                   result or as a parameter
@@ -68,4 +74,7 @@
 //	HG051  two generated names are the same            rename one of the interfaces
 //	HG052  the package redeclares a predeclared        rename the declaration: generated code
 //	       identifier generated code uses              uses the predeclared one
+//
+// Codes are not reused: HG030, which refused streams on the server interface
+// before hubgen supported them, is retired.
 package analyze

@@ -107,9 +107,10 @@ func (a *analyzer) method(iface string, m *types.Func, s side) (model.Method, to
 	case out.Stream != nil || streams > 0:
 		if s == clientSide {
 			a.errorf(site, diag.ClientStream, "%s streams, but the client interface cannot: servers call client methods, they do not stream to them", name)
-		} else {
-			a.errorf(site, diag.StreamUnsupported, "%s streams; streaming is not supported yet: return or take a slice for now", name)
 		}
+		// A method that returns a stream is a server stream, whether or not
+		// it also takes uploads; one that only takes uploads is a client
+		// stream.
 		out.Kind = model.ClientStream
 		if out.Stream != nil {
 			out.Kind = model.ServerStream

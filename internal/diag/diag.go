@@ -15,36 +15,37 @@ import (
 // Code identifies a kind of problem, as "HG011".
 type Code string
 
-// The codes. internal/analyze's package documentation explains each.
+// The codes. internal/analyze's package documentation explains each. A code
+// is never reused for another problem: HG030 (streams on the server
+// interface, before hubgen supported them) is retired.
 const (
-	Load              Code = "HG001" // the package could not be loaded
-	NotFound          Code = "HG002" // no type with the given name
-	NotInterface      Code = "HG003" // the type is not a method-set interface
-	Generic           Code = "HG004" // the interface has type parameters
-	NoMethods         Code = "HG005" // the interface has no methods
-	Unexported        Code = "HG010" // a method is not exported
-	NoContext         Code = "HG011" // the first parameter is not context.Context
-	NoError           Code = "HG012" // the last result is not error
-	TooManyResults    Code = "HG013" // more than one value besides error
-	Variadic          Code = "HG014" // a variadic parameter
-	LateContext       Code = "HG015" // context.Context after the first parameter
-	NotWire           Code = "HG020" // a type that cannot cross the wire
-	StreamUnsupported Code = "HG030" // a stream on the server interface (not yet)
-	ClientStream      Code = "HG031" // a stream on the client interface
-	BadStream         Code = "HG032" // a malformed stream type
-	BadDirective      Code = "HG040" // a malformed //hubgen:name
-	UnknownDirective  Code = "HG041" // a //hubgen: directive hubgen does not know
-	DuplicateWire     Code = "HG042" // two wire names equal ignoring case
-	NameTaken         Code = "HG050" // a generated name is declared in the package
-	NameClash         Code = "HG051" // two generated names are the same
-	Shadowed          Code = "HG052" // the package redeclares a predeclared name
+	Load             Code = "HG001" // the package could not be loaded
+	NotFound         Code = "HG002" // no type with the given name
+	NotInterface     Code = "HG003" // the type is not a method-set interface
+	Generic          Code = "HG004" // the interface has type parameters
+	NoMethods        Code = "HG005" // the interface has no methods
+	Unexported       Code = "HG010" // a method is not exported
+	NoContext        Code = "HG011" // the first parameter is not context.Context
+	NoError          Code = "HG012" // the last result is not error
+	TooManyResults   Code = "HG013" // more than one value besides error
+	Variadic         Code = "HG014" // a variadic parameter
+	LateContext      Code = "HG015" // context.Context after the first parameter
+	NotWire          Code = "HG020" // a type that cannot cross the wire
+	ClientStream     Code = "HG031" // a stream on the client interface
+	BadStream        Code = "HG032" // a malformed stream type
+	BadDirective     Code = "HG040" // a malformed //hubgen:name
+	UnknownDirective Code = "HG041" // a //hubgen: directive hubgen does not know
+	DuplicateWire    Code = "HG042" // two wire names equal ignoring case
+	NameTaken        Code = "HG050" // a generated name is declared in the package
+	NameClash        Code = "HG051" // two generated names are the same
+	Shadowed         Code = "HG052" // the package redeclares a predeclared name
 )
 
 // Codes lists every code, in order.
 var Codes = []Code{
 	Load, NotFound, NotInterface, Generic, NoMethods,
 	Unexported, NoContext, NoError, TooManyResults, Variadic, LateContext,
-	NotWire, StreamUnsupported, ClientStream, BadStream,
+	NotWire, ClientStream, BadStream,
 	BadDirective, UnknownDirective, DuplicateWire,
 	NameTaken, NameClash, Shadowed,
 }

@@ -24,3 +24,19 @@ func TestList(t *testing.T) {
 		t.Error("empty Error")
 	}
 }
+
+// TestCodes checks that the codes are distinct and in order, and that no code
+// is reused: HG030 is retired.
+func TestCodes(t *testing.T) {
+	for i, c := range Codes {
+		if len(c) != 5 || c[:2] != "HG" {
+			t.Errorf("malformed code %q", c)
+		}
+		if i > 0 && Codes[i-1] >= c {
+			t.Errorf("%s after %s", c, Codes[i-1])
+		}
+		if c == "HG030" {
+			t.Errorf("HG030 is retired; use a new code")
+		}
+	}
+}

@@ -19,6 +19,9 @@ type Spec struct {
 	Client *Interface `json:"client,omitempty"`
 	// Names are the identifiers the generated file declares.
 	Names Names `json:"names"`
+	// Types declare the named types and aliases the interfaces' signatures
+	// reach, sorted by package path and name.
+	Types []Decl `json:"types,omitempty"`
 }
 
 // Package is the contract package.
@@ -59,10 +62,12 @@ const (
 	// client's result.
 	ClientResult Kind = "clientResult"
 	// ServerStream is a call from a client that the server answers with a
-	// stream of Stream values.
+	// stream of Stream values. It may upload streams too, as a ClientStream
+	// does.
 	ServerStream Kind = "serverStream"
 	// ClientStream is a call from a client that uploads one or more streams,
-	// the parameters marked Stream.
+	// the parameters marked Stream, and waits for the server's completion,
+	// with a Result or without.
 	ClientStream Kind = "clientStream"
 )
 

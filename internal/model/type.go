@@ -47,6 +47,8 @@ type Field struct {
 	Name string `json:"name,omitempty"`
 	Type *Type  `json:"type"`
 	Tag  string `json:"tag,omitempty"`
+	// Doc is the field's doc or line comment; only Decl types carry it.
+	Doc string `json:"doc,omitempty"`
 }
 
 // String writes t in Go syntax, qualifying named types by package name.
@@ -106,6 +108,8 @@ func (t *Type) write(b *strings.Builder) {
 		b.WriteByte('}')
 	case Any:
 		b.WriteString("any")
+	case TypeParam:
+		b.WriteString(t.Name)
 	}
 }
 

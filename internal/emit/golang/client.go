@@ -2,6 +2,7 @@ package golang
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 
@@ -27,33 +28,104 @@ func (e *emitter) stub() {
 	for i := range it.Methods {
 		m := &it.Methods[i]
 		names := e.paramNames(m, "c", "ctx", "result", "err")
-		fallback := fmt.Sprintf("%s invokes %s on the hub and waits for it to complete.", m.Name, m.Wire)
 		f.Line()
-		f.Add(doc(m.Doc, fallback))
+		f.Add(doc(m.Doc, stubDoc(m, names)))
 		f.Func().Params(c.Clone().Op("*").Id(n.Stub)).Id(m.Name).Add(e.signature(m, names)).BlockFunc(func(g *jen.Group) {
+			args := stubArgs(m, names)
+			if m.Kind == model.ServerStream {
+				g.Return(jen.Qual(ClientPath, "StreamOf").Types(e.typ(m.Stream)).Call(append([]jen.Code{ctx, c.Clone().Dot("conn"), jen.Lit(m.Wire)}, args...)...))
+				return
+			}
 			invoke := c.Clone().Dot("conn").Dot("Invoke")
 			if m.Void() {
-				g.Return(invoke.Call(e.callArgs(ctx, m.Wire, jen.Nil(), names)...))
+				g.Return(invoke.Call(append([]jen.Code{ctx, jen.Lit(m.Wire), jen.Nil()}, args...)...))
 				return
 			}
 			g.Var().Add(result).Add(e.typ(m.Result))
-			g.Add(err).Op(":=").Add(invoke.Call(e.callArgs(ctx, m.Wire, jen.Op("&").Add(result), names)...))
+			g.Add(err).Op(":=").Add(invoke.Call(append([]jen.Code{ctx, jen.Lit(m.Wire), jen.Op("&").Add(result)}, args...)...))
 			g.Return(result, err)
 		})
 	}
+}
+
+// stubDoc is the doc comment of a stub method whose contract method has none;
+// names are the stub's parameter names.
+func stubDoc(m *model.Method, names []string) string {
+	switch {
+	case m.Kind == model.ServerStream && uploads(m) > 0:
+		return fmt.Sprintf("%s calls %s on the hub, uploading %s, and returns the hub's stream.\n"+
+			"Breaking out of the loop over it, or ending ctx, cancels the stream.", m.Name, m.Wire, uploadNames(m, names))
+	case m.Kind == model.ServerStream:
+		return fmt.Sprintf("%s calls %s on the hub and returns the hub's stream.\n"+
+			"Breaking out of the loop over it, or ending ctx, cancels the stream.", m.Name, m.Wire)
+	case uploads(m) > 0:
+		return fmt.Sprintf("%s invokes %s on the hub, uploading %s, and waits for it to complete.", m.Name, m.Wire, uploadNames(m, names))
+	}
+	return fmt.Sprintf("%s invokes %s on the hub and waits for it to complete.", m.Name, m.Wire)
+}
+
+// uploads returns the number of m's upload parameters.
+func uploads(m *model.Method) int {
+	n := 0
+	for _, p := range m.Params {
+		if p.Stream {
+			n++
+		}
+	}
+	return n
+}
+
+// uploadNames lists m's upload parameters, named as in names.
+func uploadNames(m *model.Method, names []string) string {
+	var out []string
+	for i, p := range m.Params {
+		if p.Stream {
+			out = append(out, names[i])
+		}
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+}
+
+// stubArgs returns the arguments of a stub's call after the wire name: the
+// parameters in their order, uploads wrapped by client.UploadOf.
+func stubArgs(m *model.Method, names []string) []jen.Code {
+	out := make([]jen.Code, len(names))
+	for i, n := range names {
+		if m.Params[i].Stream {
+			out[i] = jen.Qual(ClientPath, "UploadOf").Call(jen.Id(n))
+		} else {
+			out[i] = jen.Id(n)
+		}
+	}
+	return out
 }
 
 // signature renders m's parameters (ctx first) and results.
 func (e *emitter) signature(m *model.Method, names []string) *jen.Statement {
 	params := []jen.Code{e.id("ctx").Qual("context", "Context")}
 	for i, p := range m.Params {
-		params = append(params, jen.Id(names[i]).Add(e.typ(p.Type)))
+		typ := e.typ(p.Type)
+		if p.Stream {
+			typ = seq(typ)
+		}
+		params = append(params, jen.Id(names[i]).Add(typ))
 	}
 	s := jen.Params(params...)
-	if m.Result == nil {
+	switch {
+	case m.Stream != nil:
+		return s.Add(seq(e.typ(m.Stream)))
+	case m.Result == nil:
 		return s.Error()
 	}
 	return s.Params(e.typ(m.Result), jen.Error())
+}
+
+// seq renders iter.Seq2[elem, error].
+func seq(elem jen.Code) *jen.Statement {
+	return jen.Qual("iter", "Seq2").Types(elem, jen.Error())
 }
 
 // callArgs returns ctx, the wire name, an optional result pointer and the

@@ -5,6 +5,10 @@
 // builds the file with github.com/dave/jennifer and checks nothing: the spec
 // comes from the analyze package, which has.
 //
+// Streams of the server interface become a hub.Method's Stream (a stream
+// result, through hub.StreamOf) and hub.Upload sequences (upload parameters)
+// on the server, and client.StreamOf and client.UploadOf calls in the stub.
+//
 // The output is deterministic: no dates, paths or versions. Generated code
 // uses no reflection; it references the runtimes' version constants so that
 // it fails to compile, by name, against a runtime that is too old.

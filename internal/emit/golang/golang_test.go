@@ -116,3 +116,40 @@ func TestDoc(t *testing.T) {
 		t.Errorf("doc comment not carried over:\n%s", b.String())
 	}
 }
+
+// TestStreamNames checks the names in a streaming stub: parameters that would
+// shadow the client package or the stream's element type are renamed, and iter
+// is imported only by a spec with streams.
+func TestStreamNames(t *testing.T) {
+	s := spec(nil, []model.Param{
+		{Name: "client", Type: basic("string")},
+		{Name: "Item", Type: basic("int")},
+		{Name: "iter", Type: basic("int"), Stream: true},
+	})
+	m := &s.Server.Methods[0]
+	m.Kind, m.Stream = model.ServerStream, named("example.com/c", "c", "Item")
+	e := newEmitter(s)
+	if got, want := strings.Join(e.paramNames(m, "c", "ctx", "result", "err"), " "), "client2 Item2 iter"; got != want {
+		t.Errorf("param names %s, want %s", got, want)
+	}
+	if e.imports["iter"] != "iter" {
+		t.Errorf("iter imported as %q", e.imports["iter"])
+	}
+	if _, ok := newEmitter(spec(nil, []model.Param{{Name: "n", Type: basic("int")}})).imports["iter"]; ok {
+		t.Error("iter imported without streams")
+	}
+	code, err := Generate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"func (c *SClient) MA(ctx context.Context, client2 string, Item2 int, iter iter.Seq2[int, error]) iter.Seq2[Item, error] {\n" +
+			"\treturn client.StreamOf[Item](ctx, c.conn, \"M\", client2, Item2, client.UploadOf(iter))\n}",
+		"\t\tName:    \"M\",\n\t\tArgs:    2,\n\t\tUploads: 1,\n\t\tStream: func(ctx context.Context, args hub.Args) (iter.Seq2[any, error], error) {",
+		"return hub.StreamOf(impl.MA(ctx, a0, a1, hub.Upload[int](args, 0))), nil",
+	} {
+		if !strings.Contains(string(code), want) {
+			t.Errorf("no %q in\n%s", want, code)
+		}
+	}
+}

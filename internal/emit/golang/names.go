@@ -57,6 +57,9 @@ func newEmitter(spec *model.Spec) *emitter {
 // as moq does, else numbered.
 func (e *emitter) nameImports() {
 	fixed := [][2]string{{"context", "context"}, {"fmt", "fmt"}, {HubPath, "hub"}, {ClientPath, "client"}}
+	if e.streams() {
+		fixed = append(fixed, [2]string{"iter", "iter"})
+	}
 	var others [][2]string
 	e.eachType(func(t *model.Type) {
 		if t.Kind == model.Named && t.Path != "" && t.Path != e.spec.Package.Path {
@@ -152,8 +155,13 @@ func (e *emitter) paramNames(m *model.Method, locals ...string) []string {
 	for _, l := range locals {
 		taken[e.local[l]] = true
 	}
-	if m.Result != nil {
-		m.Result.Walk(func(t *model.Type) {
+	// The body refers to the types of the result or the stream, and a
+	// streaming stub to the client package.
+	if m.Stream != nil || uploads(m) > 0 {
+		taken[e.imports[ClientPath]] = true
+	}
+	for _, r := range []*model.Type{m.Result, m.Stream} {
+		r.Walk(func(t *model.Type) {
 			switch t.Kind {
 			case model.Basic:
 				taken[t.Name] = true
@@ -184,6 +192,20 @@ func (e *emitter) paramNames(m *model.Method, locals ...string) []string {
 		}
 	}
 	return out
+}
+
+// streams reports whether the server interface has a stream, which the
+// file writes as an iter.Seq2.
+func (e *emitter) streams() bool {
+	if e.spec.Server == nil {
+		return false
+	}
+	for i := range e.spec.Server.Methods {
+		if m := &e.spec.Server.Methods[i]; m.Stream != nil || uploads(m) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // eachType calls f for every type in the spec's signatures.

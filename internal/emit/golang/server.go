@@ -88,19 +88,32 @@ func (e *emitter) wrapClients(c *jen.Statement) jen.Code {
 	return jen.Id(e.spec.Names.NewClients).Call(c)
 }
 
-// method emits the hub.Method of m.
+// method emits the hub.Method of m: a Call, or a Stream for a method that
+// returns a stream. Args counts only the parameters that are not uploads, as
+// the protocol leaves uploads out of an invocation's arguments; Uploads counts
+// the others.
 func (e *emitter) method(m *model.Method) jen.Code {
 	ctx, args, impl := e.id("ctx"), e.id("args"), e.id("impl")
 	kv := []any{"Name", jen.Lit(m.Wire)}
-	if len(m.Params) > 0 {
-		kv = append(kv, "Args", jen.Lit(len(m.Params)))
+	if n := len(m.Params) - uploads(m); n > 0 {
+		kv = append(kv, "Args", jen.Lit(n))
 	}
 	if m.Void() {
 		kv = append(kv, "Void", jen.True())
 	}
-	call := jen.Func().Params(ctx.Clone().Qual("context", "Context"), args.Clone().Qual(HubPath, "Args")).Params(jen.Any(), jen.Error()).BlockFunc(func(g *jen.Group) {
-		callArgs := e.decode(g, m, args)
-		call := impl.Clone().Dot(m.Name).Call(append([]jen.Code{ctx}, callArgs...)...)
+	if n := uploads(m); n > 0 {
+		kv = append(kv, "Uploads", jen.Lit(n))
+	}
+	params := jen.Params(ctx.Clone().Qual("context", "Context"), args.Clone().Qual(HubPath, "Args"))
+	if m.Kind == model.ServerStream {
+		stream := jen.Func().Add(params).Params(seq(jen.Any()), jen.Error()).BlockFunc(func(g *jen.Group) {
+			call := impl.Clone().Dot(m.Name).Call(append([]jen.Code{ctx}, e.decode(g, m, args)...)...)
+			g.Return(jen.Qual(HubPath, "StreamOf").Call(call), jen.Nil())
+		})
+		return fields(append(kv, "Stream", stream)...)
+	}
+	call := jen.Func().Add(params).Params(jen.Any(), jen.Error()).BlockFunc(func(g *jen.Group) {
+		call := impl.Clone().Dot(m.Name).Call(append([]jen.Code{ctx}, e.decode(g, m, args)...)...)
 		if m.Void() {
 			g.Return(jen.Nil(), call)
 		} else {
@@ -111,17 +124,26 @@ func (e *emitter) method(m *model.Method) jen.Code {
 }
 
 // decode emits the decoding of m's arguments from args into locals, and
-// returns the locals.
+// returns what to pass for each parameter: the local, or for an upload the
+// sequence hub.Upload reads. Arguments and uploads are numbered apart, each
+// in the order of the parameters.
 func (e *emitter) decode(g *jen.Group, m *model.Method, args *jen.Statement) []jen.Code {
 	err := e.id("err")
-	var locals []jen.Code
-	for i, p := range m.Params {
-		a := jen.Id(e.arg(i))
+	var out []jen.Code
+	arg, upload := 0, 0
+	for _, p := range m.Params {
+		if p.Stream {
+			out = append(out, jen.Qual(HubPath, "Upload").Types(e.typ(p.Type)).Call(args, jen.Lit(upload)))
+			upload++
+			continue
+		}
+		a := jen.Id(e.arg(arg))
 		g.Var().Add(a).Add(e.typ(p.Type))
-		g.If(err.Clone().Op(":=").Add(args).Dot("Decode").Call(jen.Lit(i), jen.Op("&").Add(a)), err.Clone().Op("!=").Nil()).Block(
+		g.If(err.Clone().Op(":=").Add(args).Dot("Decode").Call(jen.Lit(arg), jen.Op("&").Add(a)), err.Clone().Op("!=").Nil()).Block(
 			jen.Return(jen.Nil(), err),
 		)
-		locals = append(locals, a)
+		out = append(out, a)
+		arg++
 	}
-	return locals
+	return out
 }

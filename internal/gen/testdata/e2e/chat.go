@@ -3,6 +3,7 @@ package chat
 
 import (
 	"context"
+	"iter"
 	"time"
 )
 
@@ -36,4 +37,11 @@ type ChatHub interface {
 	// Fail fails with a message for the client.
 	//hubgen:name fail
 	Fail(ctx context.Context) error
+	// Counter streams the numbers from 0 to n-1, or with n < 0 until the
+	// client stops it.
+	Counter(ctx context.Context, n int) iter.Seq2[int, error]
+	// Concat joins the parts the client uploads with sep.
+	Concat(ctx context.Context, sep string, parts iter.Seq2[string, error]) (string, error)
+	// Scale streams back each number the client uploads, times factor.
+	Scale(ctx context.Context, factor int, in iter.Seq2[int, error]) iter.Seq2[int, error]
 }

@@ -3,8 +3,10 @@ package chat
 import (
 	"context"
 	"errors"
+	"iter"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ type chatHub struct {
 	groups       hub.Groups
 	connected    chan string
 	disconnected chan string
+	stopped      chan error // what an endless Counter saw of its ctx when it stopped
 }
 
 func (h *chatHub) Send(ctx context.Context, text string) error {
@@ -38,6 +41,56 @@ func (h *chatHub) Join(ctx context.Context, group string) error {
 }
 
 func (h *chatHub) Fail(ctx context.Context) error { return hub.Errorf("no luck") }
+
+func (h *chatHub) Counter(ctx context.Context, n int) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		if n >= 0 {
+			for i := range n {
+				if !yield(i, nil) {
+					return
+				}
+			}
+			return
+		}
+		// Endless: stopped only by the client, which cancels ctx.
+		defer func() { h.stopped <- ctx.Err() }()
+		for i := 0; ; i++ {
+			if !yield(i, nil) {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}
+}
+
+func (h *chatHub) Concat(ctx context.Context, sep string, parts iter.Seq2[string, error]) (string, error) {
+	var all []string
+	for p, err := range parts {
+		if err != nil {
+			return "", err
+		}
+		all = append(all, p)
+	}
+	return strings.Join(all, sep), nil
+}
+
+func (h *chatHub) Scale(ctx context.Context, factor int, in iter.Seq2[int, error]) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		for v, err := range in {
+			if err != nil {
+				yield(0, err)
+				return
+			}
+			if !yield(v*factor, nil) {
+				return
+			}
+		}
+	}
+}
 
 func (h *chatHub) OnConnected(ctx context.Context) error {
 	h.connected <- hub.ConnFromContext(ctx).ID()
@@ -63,7 +116,7 @@ func (r *receiver) Ask(ctx context.Context, question string) (string, error) {
 }
 
 func TestEndToEnd(t *testing.T) {
-	impl := &chatHub{connected: make(chan string, 1), disconnected: make(chan string, 1)}
+	impl := &chatHub{connected: make(chan string, 1), disconnected: make(chan string, 1), stopped: make(chan error, 1)}
 	srv := NewChatHubServer(impl, hub.Options{MaxParallelInvocations: 4})
 	impl.clients, impl.groups = srv.Clients, srv.Groups
 	mux := http.NewServeMux()
@@ -109,6 +162,8 @@ func TestEndToEnd(t *testing.T) {
 	if err := stub.Fail(ctx); err == nil || !strings.Contains(err.Error(), "no luck") {
 		t.Errorf("Fail: %v", err)
 	}
+
+	testStreams(t, ctx, conn, stub, impl)
 
 	// Typed targets from outside any hub method, as a worker uses them.
 	if err := srv.Clients.All().Receive(ctx, Message{Text: "tick"}); err != nil {
@@ -161,6 +216,131 @@ func TestEndToEnd(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Error("OnDisconnected did not run")
+	}
+}
+
+// testStreams runs the streaming methods through the generated stub and
+// server: a server stream read to its end, stopped by break and by ctx, an
+// upload, and an upload answered with a stream.
+func testStreams(t *testing.T, ctx context.Context, conn *client.Conn, stub ChatHub, impl *chatHub) {
+	t.Run("server stream", func(t *testing.T) {
+		got, err := collect(stub.Counter(ctx, 5))
+		if err != nil || !slices.Equal(got, []int{0, 1, 2, 3, 4}) {
+			t.Errorf("Counter(5): %v, %v", got, err)
+		}
+		if got, err := collect(stub.Counter(ctx, 0)); err != nil || len(got) != 0 {
+			t.Errorf("Counter(0): %v, %v", got, err)
+		}
+	})
+
+	t.Run("break cancels the server's ctx", func(t *testing.T) {
+		n := 0
+		for v, err := range stub.Counter(ctx, -1) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v != n {
+				t.Fatalf("item %d is %d", n, v)
+			}
+			if n++; n == 3 {
+				break
+			}
+		}
+		stopped(t, impl)
+	})
+
+	t.Run("ctx cancels the server's ctx", func(t *testing.T) {
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		n := 0
+		for _, err := range stub.Counter(sctx, -1) {
+			if err != nil {
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("after cancel: %v", err)
+				}
+				break
+			}
+			if n++; n == 3 {
+				cancel()
+			}
+		}
+		if n < 3 {
+			t.Errorf("the stream ended after %d items", n)
+		}
+		stopped(t, impl)
+	})
+
+	t.Run("bad argument", func(t *testing.T) {
+		// An argument that does not decode fails the stream, through the
+		// sequence.
+		got, err := collect(client.StreamOf[int](ctx, conn, "Counter", "three"))
+		var serverErr *client.Error
+		if !errors.As(err, &serverErr) || len(got) != 0 {
+			t.Errorf("Counter(\"three\"): %v, %v", got, err)
+		}
+	})
+
+	t.Run("upload", func(t *testing.T) {
+		if s, err := stub.Concat(ctx, "-", seqOf("a", "b", "c")); err != nil || s != "a-b-c" {
+			t.Errorf("Concat: %q, %v", s, err)
+		}
+		if s, err := stub.Concat(ctx, "-", seqOf[string]()); err != nil || s != "" {
+			t.Errorf("Concat of nothing: %q, %v", s, err)
+		}
+		// A client stream that fails fails the server method reading it, which
+		// returns the error it read.
+		failing := func(yield func(string, error) bool) {
+			if yield("a", nil) {
+				yield("", errors.New("the disk is on fire"))
+			}
+		}
+		if s, err := stub.Concat(ctx, "-", failing); err == nil || !strings.Contains(err.Error(), "the disk is on fire") {
+			t.Errorf("Concat of a failing upload: %q, %v", s, err)
+		}
+	})
+
+	t.Run("upload and stream", func(t *testing.T) {
+		got, err := collect(stub.Scale(ctx, 10, seqOf(1, 2, 3)))
+		if err != nil || !slices.Equal(got, []int{10, 20, 30}) {
+			t.Errorf("Scale: %v, %v", got, err)
+		}
+	})
+}
+
+// seqOf returns a stream of the items.
+func seqOf[T any](items ...T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, v := range items {
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
+}
+
+// collect reads a stream to its end, or to its first error.
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// stopped waits for an endless Counter to stop, and checks that its ctx was
+// cancelled.
+func stopped(t *testing.T, impl *chatHub) {
+	t.Helper()
+	select {
+	case err := <-impl.stopped:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the server stream stopped with ctx error %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server stream did not stop")
 	}
 }
 

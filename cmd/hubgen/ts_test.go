@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubgen/hubgen/internal/model"
+	"github.com/hubgen/hubgen/internal/testmod"
+)
+
+// TestTypeScript writes the TypeScript client with -ts: beside the Go file,
+// only when it changes, also with -o -, and never over a file hubgen did not
+// write.
+func TestTypeScript(t *testing.T) {
+	dir := module(t, false)
+	pkg := filepath.Join(dir, "clock")
+	ts := filepath.Join(dir, "web", "gen", "clockhub.ts")
+	if _, errs, code := hubgen(t, pkg, "-server", "ClockHub", "-client", "Clock", "-ts", "../web/gen"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	first, err := os.ReadFile(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		model.Header + "\n// Source: example.com/app/clock (-server ClockHub -client Clock)\n",
+		"export function createClockHubProxy(connection: HubConnection): ClockHub {",
+		"export function registerClock(connection: HubConnection, receiver: Clock): { dispose(): void } {",
+	} {
+		if !bytes.Contains(first, []byte(want)) {
+			t.Errorf("no %q in\n%s", want, first)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(pkg, "clockhub_hubgen.go")); err != nil {
+		t.Errorf("no Go file beside: %v", err)
+	}
+
+	// Unchanged: not rewritten.
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(ts, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := hubgen(t, pkg, "-server", "ClockHub", "-client", "Clock", "-ts", "../web/gen"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if fi, err := os.Stat(ts); err != nil || !fi.ModTime().Equal(old) {
+		t.Errorf("unchanged file rewritten: %v %v", fi.ModTime(), err)
+	}
+
+	// With -o -, the Go file goes to standard output and the TypeScript to
+	// its directory.
+	os.Remove(ts)
+	stdout, errs, code := hubgen(t, pkg, "-server", "ClockHub", "-o", "-", "-ts", "../web/gen")
+	if code != 0 || !strings.HasPrefix(stdout, model.Header) {
+		t.Fatalf("exit %d: %s\n%s", code, errs, stdout)
+	}
+	if b, err := os.ReadFile(ts); err != nil || bytes.Contains(b, []byte("registerClock")) {
+		t.Errorf("server-only TypeScript: %v\n%s", err, b)
+	}
+
+	// A file of the user's is left alone, and nothing is written.
+	mine := "export const mine = 1;\n"
+	testmod.Write(t, ts, mine)
+	goFile := filepath.Join(pkg, "clockhub_hubgen.go")
+	os.Remove(goFile)
+	_, errs, code = hubgen(t, pkg, "-server", "ClockHub", "-client", "Clock", "-ts", "../web/gen")
+	if code != 1 || !strings.Contains(errs, "hubgen did not write it") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	if b, _ := os.ReadFile(ts); string(b) != mine {
+		t.Errorf("overwrote the user's file:\n%s", b)
+	}
+	if _, err := os.Stat(goFile); err == nil {
+		t.Error("wrote the Go file although the TypeScript could not be written")
+	}
+}

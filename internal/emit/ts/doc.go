@@ -1,0 +1,101 @@
+// Package ts emits the TypeScript half of a hub (hubgen -ts DIR): from a
+// model.Spec, one file for the official JavaScript client, npm
+// @microsoft/signalr, rendered from the text/template files of package
+// templates. The templates lay the file out; the helpers here compute every
+// name, type and comment they write. Like the Go emitter, it checks nothing
+// the analyzer has checked, and its output is deterministic.
+//
+// # The file
+//
+// For a server interface S and a client interface C, <lower-case S>.ts (or
+// <lower-case C>.ts without S) holds:
+//
+//   - interface S, with a member per method, and createSProxy(connection:
+//     HubConnection): S, whose members call the hub. A method that returns
+//     error, or a value and error, invokes the hub (connection.invoke) and
+//     returns a Promise of the result (void for error alone): even a method
+//     without a result waits for the hub's completion, so that its errors
+//     reject the promise; connection.send would lose them. A method that
+//     returns iter.Seq2[T, error] streams (connection.stream) and returns an
+//     IStreamResult<T>. A parameter iter.Seq2[T, error] is an upload, a
+//     Subject<T> from @microsoft/signalr; the method invokes, and completes
+//     when the hub's method returns after the client completes the subject.
+//   - interface C, with a member per method, and registerC(connection,
+//     receiver: C): { dispose(): void }, which binds every method with
+//     connection.on and unbinds them with connection.off. A method that
+//     returns only error is one the hub sends (void | Promise<void>); one
+//     that returns a value too is a client result, which receiver returns,
+//     or returns a promise of (T | Promise<T>).
+//   - the types the methods' parameters and results reach, sorted by name.
+//
+// Members are the Go names in camelCase (ShowTime → showTime, HTTPStatus →
+// httpStatus, IDs → ids); the wire names stay what the Go side uses, the Go
+// name or a //hubgen:name. Parameters keep their Go names, renamed (with a
+// number) when the name is reserved in TypeScript (new, in, this...) or is
+// connection or receiver; parameters without names are arg1, arg2, ...
+// Declared types keep their Go names unless two packages' types share one,
+// or the name is TypeScript's own (Record, Promise, string...) or an
+// interface's: then the name is prefixed with elements of the package path
+// (geo.Shape → GeoShape).
+//
+// # Types: what encoding/json puts on the wire
+//
+// The types describe the JSON hub protocol, which the official client uses
+// by default, as the Go side's encoding/json writes and reads it:
+//
+//	Go                                   TypeScript
+//	bool                                 boolean
+//	string                               string
+//	int*, uint*, float*                  number (int64 and uint64 beyond 2^53 lose precision in JavaScript)
+//	[]byte (also a named byte type)      string, base64
+//	[N]T                                 T[] (an array is never null)
+//	[]T                                  T[] | null (a nil slice is null)
+//	map[K]V, K a string type             Record<K, V> | null (a nil map is null)
+//	*T                                   T | null
+//	any, interface{}                     unknown
+//	time.Time                            string, RFC 3339 (ISO 8601) with nanoseconds
+//	json.RawMessage                      unknown
+//	json.Number                          number
+//	a type with MarshalJSON              unknown (its own JSON, declared as type X = unknown)
+//	a type with MarshalText              string (declared as type X = string)
+//	struct                               an interface (or an object type literal, in place)
+//	defined type T (type ID string)      type ID = string; struct types are interfaces
+//	alias (type A = B)                   type A = B
+//	generic type, alias and instances    interface Page<T> {...}; Page<Item>
+//
+// Null is part of a type where Go writes null for it, at the place of use:
+// a field of type Tags (a named slice) is Tags | null, and a declaration is
+// written without the null (type Tags = string[]). So that a value the Go
+// side never sets to nil has no null, tag the field omitempty, or use an
+// array.
+//
+// Struct fields follow encoding/json's rules: the json tag's name (an invalid
+// one is ignored), else the Go name; `json:"-"` and unexported fields are
+// left out; the fields of embedded structs (also unexported ones, and through
+// pointers) are promoted into the struct, and of fields with the same name
+// the shallowest wins, then the tagged one, else neither. A field is optional
+// (name?: T) when Go may leave it out: omitzero; omitempty on a type that can
+// be empty (anything but a struct, so time.Time with omitempty is always
+// there); or promoted through an embedded pointer, absent when that is nil.
+// An omitted nil is not null, so an omitempty pointer, slice or map is
+// name?: T, without null. The string option writes a number or bool as a JSON
+// string: string. Names that are not identifiers are quoted ("kebab-case").
+//
+// # MessagePack
+//
+// With the MessagePack hub protocol (@microsoft/signalr-protocol-msgpack), the
+// same values arrive differently, and the types do not describe them:
+//
+//   - struct fields are named by their Go names (PascalCase, as .NET names
+//     them), or msgpack tags; json tags do not apply;
+//   - time.Time is the timestamp extension, which the client decodes to a Date;
+//   - []byte is bin, a Uint8Array;
+//   - int64 and uint64 values beyond 2^53 lose precision as they do in JSON,
+//     unless the client's decoder is set to give bigint.
+//
+// # Caveat
+//
+// The official client does not see the second of two adjacent stream
+// arguments (it splices the first out of the arguments and skips the next):
+// give a method with two uploads another parameter between them.
+package ts

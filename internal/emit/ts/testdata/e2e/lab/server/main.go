@@ -1,0 +1,119 @@
+// Command server serves the lab hub at /hubs/lab on a free port of
+// 127.0.0.1, prints "url=http://ADDR" and serves until SIGTERM or SIGINT.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hubgen/hubgen/runtime/hub"
+
+	"example.com/tse2e/lab"
+)
+
+type labHub struct {
+	srv     *lab.LabServer
+	touches atomic.Int64
+}
+
+func (*labHub) Echo(ctx context.Context, r lab.Record) (lab.Record, error) { return r, nil }
+
+func (*labHub) Zero(ctx context.Context) (lab.Record, error) { return lab.Record{}, nil }
+
+func (*labHub) Fail(ctx context.Context, message string) error { return hub.Errorf("%s", message) }
+
+func (h *labHub) Touch(ctx context.Context) error {
+	h.touches.Add(1)
+	return nil
+}
+
+func (h *labHub) Touches(ctx context.Context) (int, error) { return int(h.touches.Load()), nil }
+
+func (h *labHub) Broadcast(ctx context.Context, text string) error {
+	return h.srv.Clients.All().Notify(ctx, lab.Note{From: "server", Text: text})
+}
+
+func (h *labHub) Ask(ctx context.Context, question string) (string, error) {
+	reply, err := h.srv.Clients.Caller(ctx).Answer(ctx, question)
+	switch {
+	case err != nil:
+		return "", err
+	case reply == nil:
+		return "(null)", nil
+	case reply.Sure:
+		return reply.Text + "!", nil
+	}
+	return reply.Text, nil
+}
+
+func (*labHub) Count(ctx context.Context, n int) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		for i := range n {
+			if !yield(i, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (*labHub) Sum(ctx context.Context, scale float64, nums iter.Seq2[float64, error]) (float64, error) {
+	sum := 0.0
+	for n, err := range nums {
+		if err != nil {
+			return 0, err
+		}
+		sum += n
+	}
+	return sum * scale, nil
+}
+
+func (*labHub) Double(ctx context.Context, in iter.Seq2[lab.Point, error]) iter.Seq2[lab.Point, error] {
+	return func(yield func(lab.Point, error) bool) {
+		for p, err := range in {
+			if err != nil {
+				yield(lab.Point{}, err)
+				return
+			}
+			if !yield(lab.Point{X: 2 * p.X, Y: 2 * p.Y}, nil) {
+				return
+			}
+		}
+	}
+}
+
+func main() {
+	impl := &labHub{}
+	// Ask waits for a client result from its own caller: two invocations of
+	// a connection must run at once.
+	impl.srv = lab.NewLabServer(impl, hub.Options{MaxParallelInvocations: 2})
+	mux := http.NewServeMux()
+	impl.srv.Mount(mux, "/hubs/lab")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("url=http://%s\n", ln.Addr())
+	web := &http.Server{Handler: mux}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		impl.srv.Shutdown(shutdown)
+		web.Shutdown(shutdown)
+	}()
+	if err := web.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,65 @@
+package gen
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hubgen/hubgen/internal/emit/ts"
+	"github.com/hubgen/hubgen/internal/model"
+	"github.com/hubgen/hubgen/internal/testmod"
+	"github.com/hubgen/hubgen/internal/testts"
+)
+
+// TestGoldenTypeScript generates the TypeScript client (hubgen -ts) of every
+// case in testdata that generates: each must match <file>.ts.golden byte for
+// byte, and together they must type-check with tsc --strict (and more; see
+// internal/testts). go test ./internal/gen -update rewrites the golden files.
+func TestGoldenTypeScript(t *testing.T) {
+	root := filepath.Join(testmod.Root(t), "testdata")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := testmod.New(t, "example.com/golden", false)
+	out := t.TempDir()
+	written := 0
+	for _, e := range entries {
+		name := e.Name()
+		src := filepath.Join(root, name)
+		if _, err := os.Stat(filepath.Join(src, "errors.golden")); !e.IsDir() || err == nil {
+			continue
+		}
+		dir := filepath.Join(mod, name)
+		testmod.Copy(t, dir, src, func(rel string) bool { return rel == "args" || strings.HasSuffix(rel, ".golden") })
+		t.Run(name, func(t *testing.T) {
+			cfg := caseConfig(t, src)
+			cfg.Dir, cfg.Env = dir, testmod.Env()
+			res, err := Run(cfg, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, err := ts.Generate(res.Spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := ts.FileName(res.Spec)
+			golden(t, filepath.Join(src, file+".golden"), code)
+			if !bytes.HasPrefix(code, []byte(model.Header+"\n")) {
+				t.Errorf("%s does not start with %q", file, model.Header)
+			}
+			testmod.Write(t, filepath.Join(out, name, file), string(code))
+			written++
+		})
+	}
+	if written == 0 {
+		return
+	}
+	if testing.Short() {
+		t.Skip("-short: not type-checking the generated files")
+	}
+	testts.Project(t, out, false)
+	testts.TSC(t, out)
+}

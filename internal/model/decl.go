@@ -1,0 +1,49 @@
+package model
+
+// TypeParam is a further TypeKind: a type parameter of a generic Decl, Name.
+// It appears only inside a Decl's Type (or the Args written there).
+const TypeParam TypeKind = "typeParam"
+
+// Decl declares a named type or alias that the interfaces' signatures reach,
+// directly or through other declarations (struct fields, type arguments,
+// aliased types). Emitters that write the types out, as the TypeScript one
+// does, need what each name stands for; the Go emitter refers to them by
+// name only.
+//
+// Only what encoding/json sees is kept: struct fields that it skips
+// (unexported ones, except embedded structs, and those tagged `json:"-"`) are
+// left out of Type, and so are the types only they reach.
+type Decl struct {
+	// Path, Pkg and Name name the type, as in a Named Type.
+	Path string `json:"path"`
+	Pkg  string `json:"pkg"`
+	Name string `json:"name"`
+	// Doc is the type's doc comment, when its package's syntax is loaded
+	// (the contract package's is).
+	Doc string `json:"doc,omitempty"`
+	// Alias marks an alias (type A = B) rather than a defined type.
+	Alias bool `json:"alias,omitempty"`
+	// Params are the type parameters of a generic type or alias; Type
+	// refers to them as TypeParam types.
+	Params []string `json:"params,omitempty"`
+	// Kind is the kind of the underlying type (for an alias, of the type it
+	// finally stands for): Basic, Pointer, Slice, Array, Map, Struct or Any.
+	Kind TypeKind `json:"kind"`
+	// Marshal says how values encode themselves, when they do.
+	Marshal Marshal `json:"marshal,omitempty"`
+	// Type is what the name stands for: a defined type's underlying type,
+	// or an alias's right-hand side. It is nil when Marshal is set.
+	Type *Type `json:"type,omitempty"`
+}
+
+// Marshal is how a type encodes itself.
+type Marshal string
+
+// The ways a type may encode itself. A MarshalJSON (or UnmarshalJSON) method
+// wins over MarshalText (or UnmarshalText), as in encoding/json.
+const (
+	// MarshalJSON: the type has its own JSON form.
+	MarshalJSON Marshal = "json"
+	// MarshalText: the type encodes as a JSON string of its text form.
+	MarshalText Marshal = "text"
+)

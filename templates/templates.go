@@ -1,0 +1,20 @@
+// Package templates holds the templates hubgen renders its TypeScript client
+// from (hubgen -ts), as text/template files embedded in FS:
+//
+//	ts/hub.ts.tmpl     the file: header, import, then the parts below
+//	ts/server.ts.tmpl  the server interface and createIFACEProxy
+//	ts/client.ts.tmpl  the client interface and registerIFACE
+//	ts/types.ts.tmpl   the types the interfaces' signatures reach
+//
+// The templates only lay text out. Names, TypeScript types and doc comments
+// come from helpers in github.com/hubgen/hubgen/internal/emit/ts, which
+// renders them; go:embed cannot reach outside a package's directory, so the
+// files live in this package of their own.
+package templates
+
+import "embed"
+
+// FS holds the TypeScript templates, under ts/.
+//
+//go:embed ts/*.tmpl
+var FS embed.FS
