@@ -111,6 +111,27 @@ type item struct {
 	Note  *string        `json:"note"`
 }
 
+// record is an object argument in MessagePack: a map keyed by the Go field
+// names (which match .NET's PascalCase) or by msgpack tags, with time.Time as
+// the timestamp extension (JavaScript's Date) and []byte as bin (Uint8Array).
+type record struct {
+	Name  string
+	When  time.Time
+	Data  []byte
+	Count int64 `msgpack:"count"`
+	Tags  []string
+	Note  *string
+}
+
+// describe says what the hub decoded, in Go's terms.
+func (r record) describe() string {
+	note := "<nil>"
+	if r.Note != nil {
+		note = *r.Note
+	}
+	return fmt.Sprintf("%s|%s|%x|%d|%q|%s", r.Name, r.When.Format(time.RFC3339Nano), r.Data, r.Count, r.Tags, note)
+}
+
 func newTestHub(opts hub.Options) *testHub {
 	h := &testHub{}
 	opts.OnConnected = func(context.Context, *hub.Conn) error {
@@ -139,6 +160,15 @@ func newTestHub(opts hub.Options) *testHub {
 		{Name: "EchoJSON", Args: 1, Call: echo[protocol.Raw]},
 		{Name: "Nothing", Void: true, Call: func(context.Context, hub.Args) (any, error) { return "ignored", nil }},
 		{Name: "GetConnectionId", Call: func(ctx context.Context, _ hub.Args) (any, error) { return caller(ctx), nil }},
+		{Name: "Transport", Call: func(ctx context.Context, _ hub.Args) (any, error) {
+			c := hub.ConnFromContext(ctx)
+			return c.Transport() + "/" + c.Protocol().Name(), nil
+		}},
+		{Name: "EchoRecord", Args: 1, Call: echo[record]},
+		{Name: "DescribeRecord", Args: 1, Call: func(_ context.Context, a hub.Args) (any, error) {
+			r, err := hub.Arg[record](a, 0)
+			return r.describe(), err
+		}},
 		{Name: "CallMeBack", Args: 1, Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
 			return nil, h.srv.Clients().Caller(ctx).Send(ctx, "Receive", str(a, 0))
 		}},

@@ -8,12 +8,13 @@ if (!base) {
 }
 
 /**
- * Starts a WebSocket connection to the hub at path (e.g. "/hubs/test") and
- * stops it when test t ends. configure(builder) may adjust the builder.
+ * Starts a connection to the hub at path (e.g. "/hubs/test"), over WebSockets
+ * unless transport says otherwise, and stops it when test t ends.
+ * configure(builder) may adjust the builder.
  */
-export async function connect(t, path, { skipNegotiation = false, logLevel = LogLevel.Warning, configure } = {}) {
+export async function connect(t, path, { transport = HttpTransportType.WebSockets, skipNegotiation = false, logLevel = LogLevel.Warning, configure } = {}) {
   let builder = new HubConnectionBuilder()
-    .withUrl(base + path, { transport: HttpTransportType.WebSockets, skipNegotiation })
+    .withUrl(base + path, { transport, skipNegotiation })
     .configureLogging(logLevel);
   builder = configure ? configure(builder) : builder;
   const conn = builder.build();
