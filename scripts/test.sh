@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of hubgen on a machine with Go and Node:
 # installs the Node packages the interop suites need (npm ci), checks formatting,
-# vet and staticcheck, then runs all Go tests with the race detector.
+# vet and staticcheck, runs all Go tests with the race detector, then fuzzes each
+# fuzz target briefly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,3 +32,12 @@ fi
 echo "== go test -race"
 go test -race -count=1 ./...
 (cd bench && go build ./...)
+
+# Each fuzz target runs on its seed corpus with the tests above; here each also
+# fuzzes for a short while (FUZZTIME, 5 s by default): about half a minute.
+echo "== go test -fuzz"
+for file in $(grep -l '^func Fuzz' $(git ls-files --cached --others --exclude-standard '*_test.go')); do
+  for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="${FUZZTIME:-5s}" "./$(dirname "$file")"
+  done
+done

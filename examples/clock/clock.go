@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-//go:generate go run github.com/hubgen/hubgen/cmd/hubgen -server ClockHub -client Clock
+//go:generate go run github.com/hubgen/hubgen/cmd/hubgen -server ClockHub -client Clock -ts ts
 
 // Clock is what the server calls on connected clients.
 type Clock interface {

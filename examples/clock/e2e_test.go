@@ -2,6 +2,7 @@ package clock_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"io"
 	"os"
@@ -122,11 +123,57 @@ func TestOfficialClient(t *testing.T) {
 	url := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/")
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/showtime.test.mjs")
 	cmd.Env = append(os.Environ(), "CLOCK_URL="+url)
 	out, err := cmd.CombinedOutput()
 	t.Log(strings.TrimSpace(string(out)))
 	if err != nil {
 		t.Fatalf("node --test: %v", err)
+	}
+}
+
+// TestPage builds the page's script as run.sh does (npm run build: tsc
+// type-checks page.ts with the generated ts/clockhub.ts, esbuild bundles them
+// with @microsoft/signalr into dist/clock.js), serves it with the example's
+// server, and runs test/page.test.mjs: headless Chromium, driven by
+// playwright-core, loads the page and sees the time change. It needs Debian's
+// chromium package (/usr/bin/chromium, or $CHROMIUM). $CLOCK_SCREENSHOT names
+// a PNG file to keep of the page.
+func TestPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and runs the example in a browser")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the test needs Node 20 or later")
+	}
+	for _, p := range []string{"esbuild", "typescript", "playwright-core", "@microsoft/signalr"} {
+		if _, err := os.Stat(filepath.Join("node_modules", p)); err != nil {
+			t.Fatalf("the example's npm packages are missing (%s): run npm ci --prefix examples/clock", p)
+		}
+	}
+	chromium := cmp.Or(os.Getenv("CHROMIUM"), "/usr/bin/chromium")
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("Chromium is not installed (%v): apt-get install chromium, or set $CHROMIUM", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, "npm", "run", "build", "--silent")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("npm run build: %v\n%s", err, out)
+	}
+
+	base := strings.TrimSuffix(startServer(t), "/hubs/clock")
+	screenshot := cmp.Or(os.Getenv("CLOCK_SCREENSHOT"), filepath.Join(t.TempDir(), "clock.png"))
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/page.test.mjs")
+	cmd.Env = append(os.Environ(), "CLOCK_PAGE="+base, "CHROMIUM="+chromium, "SCREENSHOT="+screenshot)
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	t.Log(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("node --test: %v", err)
+	}
+	if _, err := os.Stat(screenshot); err != nil {
+		t.Errorf("no screenshot: %v", err)
 	}
 }
