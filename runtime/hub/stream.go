@@ -165,13 +165,17 @@ func (c *Conn) stream(meth *Method, id string, args Args) {
 		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, false)
 		return
 	}
-	defer c.closeStream(id)
+	// The id is free again before the Completion goes out: a client may reuse
+	// it as soon as it has the Completion.
 	seq, err := c.safeStream(meth, ctx, args)
 	if err != nil {
+		c.closeStream(id)
 		c.callFailed(meth, id, invokeFailedPrefix(meth, err), err, false)
 		return
 	}
-	if err := c.pump(ctx, id, seq); err != nil && ctx.Err() == nil {
+	err = c.pump(ctx, id, seq)
+	c.closeStream(id)
+	if err != nil && ctx.Err() == nil {
 		c.srv.log.Debug("hub: stream failed", "conn", c.id, "method", meth.Name, "error", err)
 		c.fail(id, clientText(textStreamFailed, err, c.srv.opts.DetailedErrors), false)
 		return
