@@ -15,8 +15,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -187,7 +189,89 @@ func (r *report) write(w io.Writer) {
 	for _, n := range r.notes {
 		fmt.Fprintln(w, "- "+n)
 	}
+	fmt.Fprint(w, "\n![The ratios as a chart: how many times better hubgen is than each peer](benchmarks.png)\n\n## Targets\n\n| target | measured | holds |\n|---|---|---|\n")
+	for _, t := range goals {
+		got, ok := t.check(r)
+		fmt.Fprintf(w, "| %s | %s | %s |\n", t.name, got, map[bool]string{true: "yes", false: "**no**"}[ok])
+	}
+	fmt.Fprint(w, reproduce)
 }
+
+// value returns a row's figure for a peer.
+func (r *report) value(prefix, peer string) float64 {
+	for _, rw := range r.rows {
+		if strings.HasPrefix(rw.name, prefix) {
+			return rw.values[peer]
+		}
+	}
+	return 0
+}
+
+// goal is a target the report checks.
+type goal struct {
+	name  string
+	check func(r *report) (string, bool)
+}
+
+// ratioAtLeast checks hubgen's figure against min times a peer's.
+func ratioAtLeast(name, row, peer string, min float64) goal {
+	return goal{name, func(r *report) (string, bool) {
+		h, p := r.value(row, "hubgen"), r.value(row, peer)
+		if p == 0 {
+			return "not measured", false
+		}
+		return fmt.Sprintf("%.2f", h/p), h/p >= min
+	}}
+}
+
+// atMost checks hubgen's figure, as the table shows it (one decimal), against
+// a bound: allocations per invocation count the server's background work too
+// (its heartbeat, the stats request), some thousandths of one.
+func atMost(name, row string, max float64) goal {
+	return goal{name, func(r *report) (string, bool) {
+		h := math.Round(r.value(row, "hubgen")*10) / 10
+		return fmt.Sprintf("%.1f", h), h <= max
+	}}
+}
+
+var goals = []goal{
+	ratioAtLeast("echo throughput, 64 conns: at least 0.8 of raw gorilla", "echo, 64 conn: round trips/s", "gorilla", 0.8),
+	ratioAtLeast("echo throughput, 64 conns: at least 4 times philippseith", "echo, 64 conn: round trips/s", "philippseith", 4),
+	ratioAtLeast("broadcast, 1,000 conns: at least centrifuge", "broadcast, 1000 conns: deliveries/s", "centrifuge", 1),
+	ratioAtLeast("broadcast, 1,000 conns: at least 0.8 of raw gorilla", "broadcast, 1000 conns: deliveries/s", "gorilla", 0.8),
+	ratioAtLeast("broadcast, 10,000 conns: at least raw gorilla's naive broadcast", "broadcast, 10000 conns: deliveries/s", "gorilla", 1),
+	atMost("broadcast: no message out of order, 1,000 conns", "broadcast, 1000 conns: out of order", 0),
+	atMost("broadcast: no message out of order, 10,000 conns", "broadcast, 10000 conns: out of order", 0),
+	atMost("idle memory: at most 12 KiB RSS per connection", "idle, 10000 conns: RSS per conn", 12),
+	atMost("idle: at most 2 goroutines per connection", "idle, 10000 conns: goroutines per conn", 2),
+	atMost("at most 5 server allocations per invocation, end to end", "server allocations per invocation", 5),
+	atMost("generator: at most 1.3 times the go/packages load", "hubgen run time / go/packages load", 1.3),
+}
+
+const reproduce = `
+## Reproduce
+
+	cd bench && go run . -o ../BENCHMARKS.md -chart ../benchmarks.png
+
+` + "`go run . -h`" + ` lists the knobs (echo length, deliveries per broadcast run, idle
+connections). Run it on a quiet machine: the servers and the load share the cores, so
+other work moves the figures (about ±20% between runs here); the ratios, measured in one
+run, move less. Each server is started afresh for each scenario. The servers expose
+/debug/pprof for profiling a run by hand.
+
+In-process benchmarks, run with ` + "`go test -run '^$' -bench . -benchmem`" + `:
+
+- runtime/hub: BenchmarkDispatch (one invocation without a socket: parse, dispatch,
+  decode, call, encode), BenchmarkDispatchProtocols (JSON against MessagePack),
+  BenchmarkBroadcast (a broadcast to 10,000 connections without sockets).
+- runtime/client: BenchmarkInvoke64 (the Go client against the Go hub, 64 callers, as a
+  ratio to raw gorilla echo), BenchmarkInvokeProtocols, BenchmarkStream (stream items per
+  second against raw gorilla writes).
+- internal/gen: BenchmarkGenerate50 (hubgen against the go/packages load),
+  BenchmarkDispatch (generated dispatch against reflection).
+- runtime/redishub: BenchmarkBroadcast (cross-server broadcast against one server and
+  against PUBLISH; set REDIS_ADDR for a real Redis).
+`
 
 func format(v float64, unit string) string {
 	switch {
