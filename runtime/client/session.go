@@ -350,7 +350,7 @@ func (s *session) receive(buf []byte) error {
 func (s *session) handle(m *protocol.Message) (closed bool, err error) {
 	switch m.Type {
 	case protocol.Invocation:
-		s.c.jobs.push(job{s: s, id: m.InvocationID, target: m.Target, args: Args{proto: s.proto, raw: cloneRaw(m.RawArguments)}})
+		s.c.jobs.push(job{s: s, id: m.InvocationID, target: m.Target, args: Args{proto: s.proto, raw: protocol.CloneRaw(m.RawArguments)}})
 	case protocol.Completion:
 		s.mu.Lock()
 		cl := s.pending[m.InvocationID]
@@ -389,19 +389,4 @@ func (cl *call) complete(p protocol.Protocol, m *protocol.Message) error {
 		return fmt.Errorf("client: cannot decode the result of %q: %w", cl.target, err)
 	}
 	return nil
-}
-
-// cloneRaw copies encoded values out of the read buffer, into one allocation.
-func cloneRaw(raw []protocol.Raw) []protocol.Raw {
-	size := 0
-	for _, r := range raw {
-		size += len(r)
-	}
-	buf := make([]byte, 0, size)
-	out := make([]protocol.Raw, len(raw))
-	for i, r := range raw {
-		buf = append(buf, r...)
-		out[i] = protocol.Raw(buf[len(buf)-len(r):])
-	}
-	return out
 }

@@ -1,13 +1,13 @@
 package hub
 
 import (
-	"runtime"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -605,7 +605,7 @@ func (c *Conn) invoke(m *protocol.Message) {
 		return
 	}
 	// The message's bytes belong to the read buffer; the goroutine needs its own.
-	args := Args{proto: c.proto, raw: cloneRaw(m.RawArguments)}
+	args := Args{proto: c.proto, raw: protocol.CloneRaw(m.RawArguments)}
 	if streaming || meth.Uploads > 0 {
 		var err error
 		if args.uploads, err = c.openUploads(m.StreamIDs); err != nil {
@@ -633,20 +633,6 @@ func (c *Conn) invoke(m *protocol.Message) {
 		defer func() { <-c.sem }()
 		c.call(meth, id, args, false)
 	}()
-}
-
-func cloneRaw(raw []protocol.Raw) []protocol.Raw {
-	size := 0
-	for _, r := range raw {
-		size += len(r)
-	}
-	buf := make([]byte, 0, size)
-	out := make([]protocol.Raw, len(raw))
-	for i, r := range raw {
-		buf = append(buf, r...)
-		out[i] = protocol.Raw(buf[len(buf)-len(r):])
-	}
-	return out
 }
 
 // call runs a method and answers with its Completion, unless the client wants

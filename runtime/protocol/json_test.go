@@ -301,3 +301,16 @@ func TestHandshake(t *testing.T) {
 		t.Error("a message was taken for a handshake response")
 	}
 }
+
+func TestCloneRaw(t *testing.T) {
+	buf := []byte(`"a"123null`)
+	raw := []Raw{buf[0:3], buf[3:6], buf[6:10]}
+	got := CloneRaw(raw)
+	buf[1], buf[3], buf[6] = 'x', '9', 'X'
+	if string(got[0]) != `"a"` || string(got[1]) != "123" || string(got[2]) != "null" {
+		t.Errorf("CloneRaw shares the source: %q", got)
+	}
+	if len(CloneRaw(nil)) != 0 {
+		t.Error("CloneRaw(nil) is not empty")
+	}
+}

@@ -57,6 +57,22 @@ func (t Type) String() string {
 // must be in the encoding of the protocol that writes it.
 type Raw []byte
 
+// CloneRaw copies encoded values out of the buffer they were parsed from, all
+// into one allocation, for a caller that keeps them after the buffer is reused.
+func CloneRaw(raw []Raw) []Raw {
+	size := 0
+	for _, r := range raw {
+		size += len(r)
+	}
+	buf := make([]byte, 0, size)
+	out := make([]Raw, len(raw))
+	for i, r := range raw {
+		buf = append(buf, r...)
+		out[i] = Raw(buf[len(buf)-len(r):])
+	}
+	return out
+}
+
 // Message is one hub protocol message of any type. Which fields are meaningful
 // depends on Type, as in the protocol specification.
 //
