@@ -2,6 +2,8 @@ package protocol
 
 import (
 	"math"
+
+	"github.com/hubgen/hubgen/runtime/internal/mpack"
 )
 
 // MessagePack is the "messagepack" hub protocol with the default depth limit.
@@ -281,29 +283,29 @@ func (p *MessagePackProtocol) appendBody(dst []byte, m *Message) ([]byte, error)
 	var err error
 	switch m.Type {
 	case Invocation, StreamInvocation:
-		dst = appendArrayLen(dst, 6)
-		dst = appendMPInt(dst, int64(m.Type))
+		dst = mpack.AppendArrayLen(dst, 6)
+		dst = mpack.AppendInt(dst, int64(m.Type))
 		dst = appendMPHeaders(dst, m.Headers)
 		if m.InvocationID == "" && m.Type == Invocation {
 			dst = append(dst, 0xc0)
 		} else {
-			dst = appendMPString(dst, m.InvocationID)
+			dst = mpack.AppendString(dst, m.InvocationID)
 		}
-		dst = appendMPString(dst, m.Target)
-		dst = appendArrayLen(dst, len(m.Arguments))
+		dst = mpack.AppendString(dst, m.Target)
+		dst = mpack.AppendArrayLen(dst, len(m.Arguments))
 		for _, a := range m.Arguments {
 			if dst, err = appendMsgpack(dst, a); err != nil {
 				return dst, err
 			}
 		}
-		dst = appendArrayLen(dst, len(m.StreamIDs))
+		dst = mpack.AppendArrayLen(dst, len(m.StreamIDs))
 		for _, id := range m.StreamIDs {
-			dst = appendMPString(dst, id)
+			dst = mpack.AppendString(dst, id)
 		}
 	case StreamItem:
-		dst = append(appendArrayLen(dst, 4), byte(StreamItem))
+		dst = append(mpack.AppendArrayLen(dst, 4), byte(StreamItem))
 		dst = appendMPHeaders(dst, m.Headers)
-		dst = appendMPString(dst, m.InvocationID)
+		dst = mpack.AppendString(dst, m.InvocationID)
 		dst, err = appendMsgpack(dst, m.Item)
 	case Completion:
 		kind, items := resultVoid, 4
@@ -312,33 +314,33 @@ func (p *MessagePackProtocol) appendBody(dst []byte, m *Message) ([]byte, error)
 		} else if m.HasResult {
 			kind, items = resultNonVoid, 5
 		}
-		dst = append(appendArrayLen(dst, items), byte(Completion))
+		dst = append(mpack.AppendArrayLen(dst, items), byte(Completion))
 		dst = appendMPHeaders(dst, m.Headers)
-		dst = appendMPString(dst, m.InvocationID)
+		dst = mpack.AppendString(dst, m.InvocationID)
 		dst = append(dst, byte(kind))
 		switch kind {
 		case resultError:
-			dst = appendMPString(dst, m.Error)
+			dst = mpack.AppendString(dst, m.Error)
 		case resultNonVoid:
 			dst, err = appendMsgpack(dst, m.Result)
 		}
 	case CancelInvocation:
-		dst = append(appendArrayLen(dst, 3), byte(CancelInvocation))
+		dst = append(mpack.AppendArrayLen(dst, 3), byte(CancelInvocation))
 		dst = appendMPHeaders(dst, m.Headers)
-		dst = appendMPString(dst, m.InvocationID)
+		dst = mpack.AppendString(dst, m.InvocationID)
 	case Ping:
-		dst = append(appendArrayLen(dst, 1), byte(Ping))
+		dst = append(mpack.AppendArrayLen(dst, 1), byte(Ping))
 	case Close:
-		dst = append(appendArrayLen(dst, 3), byte(Close))
+		dst = append(mpack.AppendArrayLen(dst, 3), byte(Close))
 		if m.Error == "" {
 			dst = append(dst, 0xc0)
 		} else {
-			dst = appendMPString(dst, m.Error)
+			dst = mpack.AppendString(dst, m.Error)
 		}
-		dst = appendMPBool(dst, m.AllowReconnect)
+		dst = mpack.AppendBool(dst, m.AllowReconnect)
 	case Ack, Sequence:
-		dst = append(appendArrayLen(dst, 2), byte(m.Type))
-		dst = appendMPInt(dst, m.SequenceID)
+		dst = append(mpack.AppendArrayLen(dst, 2), byte(m.Type))
+		dst = mpack.AppendInt(dst, m.SequenceID)
 	default:
 		return dst, errorf("Unexpected message type: %s.", m.Type)
 	}
@@ -346,10 +348,10 @@ func (p *MessagePackProtocol) appendBody(dst []byte, m *Message) ([]byte, error)
 }
 
 func appendMPHeaders(dst []byte, h map[string]string) []byte {
-	dst = appendMapLen(dst, len(h))
+	dst = mpack.AppendMapLen(dst, len(h))
 	for k, v := range h {
-		dst = appendMPString(dst, k)
-		dst = appendMPString(dst, v)
+		dst = mpack.AppendString(dst, k)
+		dst = mpack.AppendString(dst, v)
 	}
 	return dst
 }

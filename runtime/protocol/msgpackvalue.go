@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hubgen/hubgen/runtime/internal/mpack"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -22,35 +23,35 @@ func appendMsgpack(dst []byte, v any) ([]byte, error) {
 		}
 		return append(dst, v...), nil
 	case string:
-		return appendMPString(dst, v), nil
+		return mpack.AppendString(dst, v), nil
 	case bool:
-		return appendMPBool(dst, v), nil
+		return mpack.AppendBool(dst, v), nil
 	case int:
-		return appendMPInt(dst, int64(v)), nil
+		return mpack.AppendInt(dst, int64(v)), nil
 	case int8:
-		return appendMPInt(dst, int64(v)), nil
+		return mpack.AppendInt(dst, int64(v)), nil
 	case int16:
-		return appendMPInt(dst, int64(v)), nil
+		return mpack.AppendInt(dst, int64(v)), nil
 	case int32:
-		return appendMPInt(dst, int64(v)), nil
+		return mpack.AppendInt(dst, int64(v)), nil
 	case int64:
-		return appendMPInt(dst, v), nil
+		return mpack.AppendInt(dst, v), nil
 	case uint:
-		return appendMPUint(dst, uint64(v)), nil
+		return mpack.AppendUint(dst, uint64(v)), nil
 	case uint8:
-		return appendMPUint(dst, uint64(v)), nil
+		return mpack.AppendUint(dst, uint64(v)), nil
 	case uint16:
-		return appendMPUint(dst, uint64(v)), nil
+		return mpack.AppendUint(dst, uint64(v)), nil
 	case uint32:
-		return appendMPUint(dst, uint64(v)), nil
+		return mpack.AppendUint(dst, uint64(v)), nil
 	case uint64:
-		return appendMPUint(dst, v), nil
+		return mpack.AppendUint(dst, v), nil
 	case float32:
 		return binary.BigEndian.AppendUint32(append(dst, 0xca), math.Float32bits(v)), nil
 	case float64:
 		return binary.BigEndian.AppendUint64(append(dst, 0xcb), math.Float64bits(v)), nil
 	case []byte:
-		return appendMPBinary(dst, v), nil
+		return mpack.AppendBinary(dst, v), nil
 	case time.Time:
 		return appendTimestamp(dst, v), nil
 	}

@@ -1,10 +1,10 @@
 package redishub
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
+
+	"github.com/hubgen/hubgen/runtime/internal/mpack"
 )
 
 // What goes over Redis: every payload is one MessagePack array, as in ASP.NET
@@ -44,80 +44,13 @@ const (
 // encoder appends MessagePack.
 type encoder struct{ b []byte }
 
-func (e *encoder) array(n int) {
-	switch {
-	case n < 16:
-		e.b = append(e.b, 0x90|byte(n))
-	case n <= math.MaxUint16:
-		e.b = binary.BigEndian.AppendUint16(append(e.b, 0xdc), uint16(n))
-	default:
-		e.b = binary.BigEndian.AppendUint32(append(e.b, 0xdd), uint32(n))
-	}
-}
-
-func (e *encoder) mapLen(n int) {
-	switch {
-	case n < 16:
-		e.b = append(e.b, 0x80|byte(n))
-	case n <= math.MaxUint16:
-		e.b = binary.BigEndian.AppendUint16(append(e.b, 0xde), uint16(n))
-	default:
-		e.b = binary.BigEndian.AppendUint32(append(e.b, 0xdf), uint32(n))
-	}
-}
-
-func (e *encoder) uint(v uint64) {
-	switch {
-	case v < 128:
-		e.b = append(e.b, byte(v))
-	case v <= math.MaxUint8:
-		e.b = append(e.b, 0xcc, byte(v))
-	case v <= math.MaxUint16:
-		e.b = binary.BigEndian.AppendUint16(append(e.b, 0xcd), uint16(v))
-	case v <= math.MaxUint32:
-		e.b = binary.BigEndian.AppendUint32(append(e.b, 0xce), uint32(v))
-	default:
-		e.b = binary.BigEndian.AppendUint64(append(e.b, 0xcf), v)
-	}
-}
-
-func (e *encoder) bool(v bool) {
-	if v {
-		e.b = append(e.b, 0xc3)
-	} else {
-		e.b = append(e.b, 0xc2)
-	}
-}
-
-func (e *encoder) nil() { e.b = append(e.b, 0xc0) }
-
-func (e *encoder) str(s string) {
-	n := len(s)
-	switch {
-	case n < 32:
-		e.b = append(e.b, 0xa0|byte(n))
-	case n <= math.MaxUint8:
-		e.b = append(e.b, 0xd9, byte(n))
-	case n <= math.MaxUint16:
-		e.b = binary.BigEndian.AppendUint16(append(e.b, 0xda), uint16(n))
-	default:
-		e.b = binary.BigEndian.AppendUint32(append(e.b, 0xdb), uint32(n))
-	}
-	e.b = append(e.b, s...)
-}
-
-func (e *encoder) bin(b []byte) {
-	n := len(b)
-	switch {
-	case n <= math.MaxUint8:
-		e.b = append(e.b, 0xc4, byte(n))
-	case n <= math.MaxUint16:
-		e.b = binary.BigEndian.AppendUint16(append(e.b, 0xc5), uint16(n))
-	default:
-		e.b = binary.BigEndian.AppendUint32(append(e.b, 0xc6), uint32(n))
-	}
-	e.b = append(e.b, b...)
-}
+func (e *encoder) array(n int)   { e.b = mpack.AppendArrayLen(e.b, n) }
+func (e *encoder) mapLen(n int)  { e.b = mpack.AppendMapLen(e.b, n) }
+func (e *encoder) uint(v uint64) { e.b = mpack.AppendUint(e.b, v) }
+func (e *encoder) bool(v bool)   { e.b = mpack.AppendBool(e.b, v) }
+func (e *encoder) nil()          { e.b = mpack.AppendNil(e.b) }
+func (e *encoder) str(s string)  { e.b = mpack.AppendString(e.b, s) }
+func (e *encoder) bin(b []byte)  { e.b = mpack.AppendBinary(e.b, b) }
 
 func (e *encoder) strs(list []string) {
 	e.array(len(list))
