@@ -65,10 +65,7 @@ func TestInvokeErrors(t *testing.T) {
 		t.Errorf("Echo of a chan: %v", err)
 	}
 	// The connection is still fine.
-	var s string
-	if err := c.Invoke(ctx, "Echo", &s, "ok"); err != nil || s != "ok" {
-		t.Errorf("Echo = %q, %v", s, err)
-	}
+	echoWorks(t, ctx, c, "ok")
 }
 
 func TestInvokeContext(t *testing.T) {
@@ -408,10 +405,7 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 	if s := recv(t, got, "Notify"); s != "after restart" {
 		t.Errorf("Notify got %q", s)
 	}
-	var s string
-	if err := c.Invoke(ctx, "Echo", &s, "again"); err != nil || s != "again" {
-		t.Errorf("Echo = %q, %v", s, err)
-	}
+	echoWorks(t, ctx, c, "again")
 }
 
 func TestReconnectGivesUp(t *testing.T) {
@@ -489,10 +483,7 @@ func TestMessagePack(t *testing.T) {
 	c := dial(t, h.url, client.Options{Protocol: protocol.MessagePack})
 	ctx := testCtx(t)
 
-	var s string
-	if err := c.Invoke(ctx, "Echo", &s, "binary"); err != nil || s != "binary" {
-		t.Errorf("Echo = %q, %v", s, err)
-	}
+	echoWorks(t, ctx, c, "binary")
 	var n int
 	if err := c.Invoke(ctx, "Add", &n, 2, 3); err != nil || n != 5 {
 		t.Errorf("Add = %d, %v", n, err)

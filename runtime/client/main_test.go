@@ -144,6 +144,15 @@ func dial(t testing.TB, url string, opts client.Options) *client.Conn {
 }
 
 // testCtx returns a context that ends with the test, or after 10 s.
+// echoWorks checks that the hub's Echo answers s: the connection works.
+func echoWorks(t testing.TB, ctx context.Context, c *client.Conn, s string) {
+	t.Helper()
+	var got string
+	if err := c.Invoke(ctx, "Echo", &got, s); err != nil || got != s {
+		t.Errorf("Echo(%q) = %q, %v", s, got, err)
+	}
+}
+
 func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)

@@ -300,10 +300,7 @@ func TestStreamErrors(t *testing.T) {
 	}
 
 	// The connection is still fine.
-	var echo string
-	if err := c.Invoke(ctx, "Echo", &echo, "ok"); err != nil || echo != "ok" {
-		t.Errorf("Echo = %q, %v", echo, err)
-	}
+	echoWorks(t, ctx, c, "ok")
 }
 
 func TestStreamBreak(t *testing.T) {
@@ -326,10 +323,7 @@ func TestStreamBreak(t *testing.T) {
 	if name := recv(t, h.cancelled, "the server's cancellation"); name != "break" {
 		t.Errorf("cancelled %q", name)
 	}
-	var echo string
-	if err := c.Invoke(ctx, "Echo", &echo, "after"); err != nil || echo != "after" {
-		t.Errorf("Echo = %q, %v", echo, err)
-	}
+	echoWorks(t, ctx, c, "after")
 }
 
 func TestStreamContext(t *testing.T) {
@@ -612,10 +606,7 @@ func TestStreamBackpressure(t *testing.T) {
 		}
 		break
 	}
-	var s string
-	if err := c.Invoke(ctx, "Echo", &s, "after"); err != nil || s != "after" {
-		t.Errorf("Echo = %q, %v", s, err)
-	}
+	echoWorks(t, ctx, c, "after")
 }
 
 // TestStreamTransports: streams and uploads over each transport.

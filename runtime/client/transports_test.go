@@ -248,10 +248,7 @@ func testPairReconnect(t *testing.T, p pair) {
 	if s := recv(t, got, "Notify"); s != "after restart" {
 		t.Errorf("Notify got %q", s)
 	}
-	var s string
-	if err := c.Invoke(ctx, "Echo", &s, "again"); err != nil || s != "again" {
-		t.Errorf("Echo = %q, %v", s, err)
-	}
+	echoWorks(t, ctx, c, "again")
 }
 
 // TestHTTPTransportKeepAlive checks that Server-Sent Events have pings and a
