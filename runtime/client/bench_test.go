@@ -100,9 +100,10 @@ func invokeTrip(b *testing.B, conns int, proto protocol.Protocol) func(g int) er
 	}
 }
 
-// rawEchoTrip starts a gorilla/websocket echo server and opens a connection
-// per caller; a trip is a message there and back.
-func rawEchoTrip(b *testing.B) func(g int) error {
+// rawWebSocket starts a plain gorilla/websocket server, the baseline of the
+// benchmarks: serve answers each message a connection reads. It returns a
+// dialer for it whose connections close at the end of the benchmark.
+func rawWebSocket(b *testing.B, serve func(ws *websocket.Conn, kind int, p []byte) error) func() *websocket.Conn {
 	upgrader := websocket.Upgrader{}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := upgrader.Upgrade(w, r, nil)
@@ -112,23 +113,31 @@ func rawEchoTrip(b *testing.B) func(g int) error {
 		defer ws.Close()
 		for {
 			kind, p, err := ws.ReadMessage()
-			if err != nil {
-				return
-			}
-			if err := ws.WriteMessage(kind, p); err != nil {
+			if err != nil || serve(ws, kind, p) != nil {
 				return
 			}
 		}
 	}))
 	b.Cleanup(ts.Close)
-	wss := make([]*websocket.Conn, callers)
-	for i := range wss {
+	return func() *websocket.Conn {
 		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http"), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { ws.Close() })
-		wss[i] = ws
+		return ws
+	}
+}
+
+// rawEchoTrip starts a gorilla/websocket echo server and opens a connection
+// per caller; a trip is a message there and back.
+func rawEchoTrip(b *testing.B) func(g int) error {
+	dial := rawWebSocket(b, func(ws *websocket.Conn, kind int, p []byte) error {
+		return ws.WriteMessage(kind, p)
+	})
+	wss := make([]*websocket.Conn, callers)
+	for i := range wss {
+		wss[i] = dial()
 	}
 	msg := []byte(payload)
 	return func(g int) error {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -89,32 +88,15 @@ func hubStreamRound(b *testing.B) func(n int) time.Duration {
 // StreamItem records of payload, one text frame each; a round reads them.
 func rawStreamRound(b *testing.B) func(n int) time.Duration {
 	record := []byte(`{"type":2,"invocationId":"0","item":"` + payload + `"}` + "\x1e")
-	upgrader := websocket.Upgrader{}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := upgrader.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
-		for {
-			_, p, err := ws.ReadMessage()
-			if err != nil {
-				return
-			}
-			n, _ := strconv.Atoi(string(p))
-			for range n {
-				if err := ws.WriteMessage(websocket.TextMessage, record); err != nil {
-					return
-				}
+	ws := rawWebSocket(b, func(ws *websocket.Conn, _ int, p []byte) error {
+		n, _ := strconv.Atoi(string(p))
+		for range n {
+			if err := ws.WriteMessage(websocket.TextMessage, record); err != nil {
+				return err
 			}
 		}
-	}))
-	b.Cleanup(ts.Close)
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ws.Close() })
+		return nil
+	})()
 	buf := make([]byte, 4096)
 	return func(n int) time.Duration {
 		start := time.Now()
