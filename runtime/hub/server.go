@@ -33,6 +33,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -347,10 +348,7 @@ func (s *Server) beat() {
 			s.mu.Unlock()
 			return
 		}
-		conns = conns[:0]
-		for c := range s.conns {
-			conns = append(conns, c)
-		}
+		conns = slices.AppendSeq(conns[:0], maps.Keys(s.conns))
 		s.mu.Unlock()
 		for _, c := range conns {
 			c.tick(now)
@@ -369,13 +367,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(s.stop)
 	}
 	clear(s.pending)
-	conns := slices.Collect(func(yield func(*Conn) bool) {
-		for c := range s.conns {
-			if !yield(c) {
-				return
-			}
-		}
-	})
+	conns := slices.Collect(maps.Keys(s.conns))
 	var drained chan struct{}
 	if len(s.conns) > 0 {
 		if s.drained == nil {
