@@ -94,6 +94,24 @@ test("disposing a subscription cancels the stream on the server", { timeout }, a
   assert.equal(seen.length, count); // the client forgot the stream
 });
 
+test("1,000 subscriptions disposed at once all end their streams on the server", { timeout: 60_000 }, async (t) => {
+  const conn = await connect(t, hub);
+  const canceled = record(conn, "StreamCanceled");
+  // In rounds of 20, well under the hub's 100 streams a connection.
+  for (let round = 0; round < 50; round++) {
+    for (let i = 0; i < 20; i++) {
+      // The official client sends the StreamInvocation and, right behind
+      // it, the CancelInvocation: the hub must never miss the cancel.
+      conn.stream("Forever").subscribe({ next: () => {}, error: () => {}, complete: () => {} }).dispose();
+    }
+    for (let i = 0; i < 20; i++) {
+      await canceled.next(); // each stream's ctx ended, and the method said so
+    }
+  }
+  assert.equal(canceled.calls.length, 1000);
+  assert.equal(await conn.invoke("Echo", "alive"), "alive");
+});
+
 test("upload: Subject items reach the method, in order", { timeout }, async (t) => {
   const conn = await connect(t, hub);
   const subject = new Subject();

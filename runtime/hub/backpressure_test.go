@@ -41,7 +41,7 @@ func TestStreamBackpressure(t *testing.T) {
 	g := &gate{open: make(chan struct{})}
 	c.t = g
 	r := &frameReader{frame: []byte(`{"protocol":"json","version":1}` + "\x1e" + `{"type":4,"invocationId":"s","target":"Produce","arguments":[]}` + "\x1e")}
-	if err := c.read(r); err != nil {
+	if err := c.read(r, true); err != nil {
 		t.Fatal(err)
 	}
 	// Nothing is written yet: the producer gets five items out and no more.

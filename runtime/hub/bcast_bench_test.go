@@ -15,7 +15,7 @@ func BenchmarkBroadcast(b *testing.B) {
 		c := newConn(srv, newID(), "", httptest.NewRequest("GET", "/", nil), nil)
 		c.t = &discard{}
 		r := &frameReader{frame: []byte(`{"protocol":"json","version":1}` + "\x1e")}
-		if err := c.read(r); err != nil {
+		if err := c.read(r, true); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -50,14 +50,14 @@ func BenchmarkDispatch(b *testing.B) {
 	t := &discard{}
 	c.t = t
 	r := &frameReader{frame: []byte(`{"protocol":"json","version":1}` + "\x1e")}
-	if err := c.read(r); err != nil {
+	if err := c.read(r, true); err != nil {
 		b.Fatal(err)
 	}
 	r.frame = []byte(`{"type":1,"invocationId":"123","target":"Echo","arguments":["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]}` + "\x1e")
 	b.ReportAllocs()
 	for b.Loop() {
 		r.off = 0
-		if err := c.read(r); err != nil {
+		if err := c.read(r, true); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -80,7 +80,7 @@ func BenchmarkDispatchProtocols(b *testing.B) {
 			t := &discard{}
 			c.t = t
 			r := &frameReader{frame: protocol.AppendHandshakeRequest(nil, protocol.HandshakeRequest{Protocol: p.Name(), Version: 1})}
-			if err := c.read(r); err != nil {
+			if err := c.read(r, true); err != nil {
 				b.Fatal(err)
 			}
 			frame, err := p.Append(nil, &protocol.Message{Type: protocol.Invocation, InvocationID: "123", Target: "Echo",
@@ -92,7 +92,7 @@ func BenchmarkDispatchProtocols(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				r.off = 0
-				if err := c.read(r); err != nil {
+				if err := c.read(r, true); err != nil {
 					b.Fatal(err)
 				}
 			}

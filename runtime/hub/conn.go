@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hubgen/hubgen/runtime/internal/outq"
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
@@ -28,41 +28,47 @@ type Conn struct {
 	identity *Identity
 	ctx      context.Context
 	cancel   context.CancelFunc
+	inline   context.Context // ctx of the invocations the reader runs itself
 	t        transport
+	q        *outq.Queue // encoded messages waiting for the transport
 
 	// Set once by the handshake, before any invocation runs.
 	proto     protocol.Protocol
 	handshook atomic.Bool
 
 	// Owned by the goroutine that reads the transport.
-	in  *buffer          // received bytes not yet parsed
+	in  *outq.Buffer     // received bytes not yet parsed
 	msg protocol.Message // the message being dispatched
 	sem chan struct{}    // slots for parallel invocations; nil when only one
-	wg  sync.WaitGroup   // parallel invocations running
 
+	// handling is what the reader does: idle, handling a message read whole
+	// (which may block in user code), or deposed by a standby reader that took
+	// the transport over meanwhile (see wsTransport).
+	handling  atomic.Int32
 	lastWrite atomic.Int64  // unix nanoseconds of the last write to the transport
 	lastRead  atomic.Int64  // unix nanoseconds of the last bytes received
 	posting   sync.Mutex    // HTTP transports: one POST is read at a time
 	lastID    atomic.Uint64 // of the invocations this server sent for client results
 
-	mu       sync.Mutex
-	out      *buffer                       // encoded messages waiting for the transport
-	scratch  protocol.Message              // reused to encode replies
+	mu       sync.Mutex                    // guards the connection's state below, never user code
 	results  map[string]chan clientResult  // client results awaited, by invocation id
 	streams  map[string]context.CancelFunc // server-to-client streams running, by invocation id
 	uploads  map[string]*upload            // client-to-server streams open, by stream id
 	ignored  map[string]struct{}           // stream ids of refused invocations, until completed
-	queued   int64                         // bytes ever queued
-	written  int64                         // bytes ever written
-	progress chan struct{}                 // closed when written grows; made by waiters
-	flushing bool                          // a goroutine is writing out
-	closing  bool                          // nothing more is queued; the transport closes after out
-	ended    bool                          // the writer has ended the transport's side
-	closed   chan struct{}                 // closed when ended
+	closeErr error                         // the error of the client's Close message
 	finished sync.Once
 }
 
+// What the reader does, in Conn.handling.
+const (
+	readerIdle int32 = iota
+	readerHandling
+	readerDeposed
+)
+
 type connKey struct{}
+
+type inlineKey struct{}
 
 // ConnFromContext returns the connection whose invocation ctx belongs to, or nil
 // outside a hub method.
@@ -72,15 +78,29 @@ func ConnFromContext(ctx context.Context) *Conn {
 }
 
 func newConn(srv *Server, id, token string, r *http.Request, ident *Identity) *Conn {
-	c := &Conn{srv: srv, id: id, token: token, created: time.Now(), identity: ident, closed: make(chan struct{})}
+	c := &Conn{srv: srv, id: id, token: token, created: time.Now(), identity: ident}
 	// The request ends with the handler that upgraded it; keep its values, not
 	// its cancellation.
 	base := context.WithoutCancel(r.Context())
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(base, connKey{}, c))
+	c.inline = c.ctx
 	c.req = r.WithContext(c.ctx)
 	if n := srv.opts.MaxParallelInvocations; n > 1 {
 		c.sem = make(chan struct{}, n)
+	} else {
+		c.inline = context.WithValue(c.ctx, inlineKey{}, c)
 	}
+	c.q = outq.New(outq.Config{
+		Write: func(p []byte) error {
+			err := c.t.write(p)
+			c.lastWrite.Store(time.Now().UnixNano())
+			return err
+		},
+		Failed: func(error) { c.t.abort() },
+		End:    func() { c.t.closeWrite() },
+		Limit:  srv.opts.MaxQueueSize,
+		Yield:  true,
+	})
 	c.lastWrite.Store(c.created.UnixNano())
 	c.lastRead.Store(c.created.UnixNano())
 	return c
@@ -116,14 +136,35 @@ func (c *Conn) Protocol() protocol.Protocol { return c.proto }
 func (c *Conn) Transport() string { return c.t.name() }
 
 // Send queues m for the connection. It returns an error only when m cannot be
-// encoded; a message for a closing connection is dropped.
+// encoded; a message for a closing connection is dropped, and a connection
+// that does not keep up is closed.
 func (c *Conn) Send(m *Message) error {
 	b, err := m.Encode(c.proto)
 	if err != nil {
 		return err
 	}
-	c.queue(func(dst []byte) ([]byte, error) { return append(dst, b...), nil })
+	if _, err := c.q.Push(b, false); errors.Is(err, outq.ErrFull) {
+		c.behind()
+	}
 	return nil
+}
+
+// push queues an encoded message. With hold, the reader writes it once it
+// has handled the whole frame (see read). It reports false when the
+// connection is closing.
+func (c *Conn) push(b *outq.Buffer, hold bool) bool {
+	_, err := c.q.PushBuffer(b, hold)
+	if errors.Is(err, outq.ErrFull) {
+		c.behind()
+	}
+	return err == nil
+}
+
+// behind closes a connection that fell MaxQueueSize behind.
+func (c *Conn) behind() {
+	c.srv.log.Warn("hub: closing a connection that does not keep up", "conn", c.id, "limit", c.srv.opts.MaxQueueSize)
+	c.q.Discard()
+	c.t.abort()
 }
 
 // Close sends a Close message, with err's text as ASP.NET Core would write it
@@ -137,7 +178,8 @@ func (c *Conn) Close(err error) {
 }
 
 // ErrSelfInvoke is returned when a hub method waits for a result from its own
-// caller while the caller's invocations run one at a time.
+// caller while the caller's invocations run one at a time: the answer could
+// not be read before the method returns.
 var ErrSelfInvoke = errors.New("hub: a hub method cannot wait for a client result from its own caller while MaxParallelInvocations is 1; set hub.Options.MaxParallelInvocations to 2 or more")
 
 // clientResult is a client's answer to an invocation from the server.
@@ -150,10 +192,18 @@ type clientResult struct {
 // Invoke calls method on this connection and waits for its result; see
 // Client.Invoke.
 func (c *Conn) Invoke(ctx context.Context, method string, result any, args ...any) error {
-	if c.sem == nil && ConnFromContext(ctx) == c {
+	if ctx.Value(inlineKey{}) == c {
+		// The reader runs the caller's method: it would not read the answer
+		// before the method returns.
 		return ErrSelfInvoke
 	}
 	id := strconv.FormatUint(c.lastID.Add(1), 10)
+	b := outq.Get()
+	b.Msg = protocol.Message{Type: protocol.Invocation, InvocationID: id, Target: method, Arguments: args}
+	if err := b.Encode(c.proto); err != nil {
+		b.Free()
+		return fmt.Errorf("hub: cannot encode the arguments of %q: %w", method, err)
+	}
 	ch := make(chan clientResult, 1)
 	c.mu.Lock()
 	if c.results == nil {
@@ -166,19 +216,7 @@ func (c *Conn) Invoke(ctx context.Context, method string, result any, args ...an
 		delete(c.results, id)
 		c.mu.Unlock()
 	}()
-	var encodeErr error
-	queued := c.queue(func(dst []byte) ([]byte, error) {
-		m := &c.scratch
-		*m = protocol.Message{Type: protocol.Invocation, InvocationID: id, Target: method, Arguments: args}
-		out, err := c.proto.Append(dst, m)
-		*m = protocol.Message{}
-		encodeErr = err
-		return out, err
-	})
-	if encodeErr != nil {
-		return encodeErr
-	}
-	if !queued {
+	if !c.push(b, false) {
 		return c.disconnected()
 	}
 	select {
@@ -214,142 +252,16 @@ func (c *Conn) completed(m *protocol.Message) {
 
 // closeWith queues a last message, if any, and closes the connection after it.
 func (c *Conn) closeWith(last *protocol.Message, allowReconnect bool) {
-	if last != nil {
-		last.AllowReconnect = allowReconnect
-	}
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return
-	}
+	var b []byte
 	if last != nil && c.proto != nil {
-		c.appendLocked(func(dst []byte) ([]byte, error) { return c.proto.Append(dst, last) })
+		last.AllowReconnect = allowReconnect
+		b, _ = outq.Append(c.proto, nil, last) // texts and flags only: it cannot fail
 	}
-	c.closing = true
-	c.wakeLocked()
-	c.mu.Unlock()
+	c.q.Close(b)
 }
 
-// queue appends an encoded message to the outgoing bytes and makes sure a
-// writer will send it. It reports false when the connection is closing.
-func (c *Conn) queue(encode func(dst []byte) ([]byte, error)) bool {
-	return c.enqueue(encode, true)
-}
-
-// reply queues an answer to the client's invocation. When the reading
-// goroutine runs the invocation (inline), no writer is started: the reader
-// writes what is queued once it has handled the whole frame (flushOwn), so a
-// frame of invocations costs one write and no goroutine.
-func (c *Conn) reply(encode func(dst []byte) ([]byte, error), inline bool) bool {
-	return c.enqueue(encode, !inline)
-}
-
-// flushOwn writes what is queued on the calling goroutine, unless a writer is
-// already at work.
-func (c *Conn) flushOwn() {
-	c.mu.Lock()
-	if c.flushing || c.out == nil {
-		c.mu.Unlock()
-		return
-	}
-	c.flushing = true
-	c.mu.Unlock()
-	c.flush()
-}
-
-func (c *Conn) enqueue(encode func(dst []byte) ([]byte, error), wake bool) bool {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return false
-	}
-	err := c.appendLocked(encode)
-	if queued := len(c.out.b); err == nil && queued > c.srv.opts.MaxQueueSize {
-		c.mu.Unlock()
-		c.srv.log.Warn("hub: closing a connection that does not keep up", "conn", c.id, "queued", queued)
-		c.t.abort()
-		return false
-	}
-	if wake {
-		c.wakeLocked()
-	}
-	c.mu.Unlock()
-	return err == nil
-}
-
-// appendLocked encodes into out, leaving out as it was if encoding fails.
-func (c *Conn) appendLocked(encode func(dst []byte) ([]byte, error)) error {
-	if c.out == nil {
-		c.out = getBuffer()
-	}
-	n := len(c.out.b)
-	out, err := encode(c.out.b)
-	if err != nil {
-		c.out.b = out[:n]
-		if n == 0 {
-			c.out.free()
-			c.out = nil
-		}
-		return err
-	}
-	c.out.b = out
-	c.queued += int64(len(out) - n)
-	return nil
-}
-
-// wakeLocked starts a writer if there is none.
-func (c *Conn) wakeLocked() {
-	if !c.flushing && (c.out != nil || c.closing && !c.ended) {
-		c.flushing = true
-		go c.flushSoon()
-	}
-}
-
-// flushSoon is flush on a writer goroutine of its own. It lets whoever woke it
-// go on first: a broadcast, say, queues more for this connection meanwhile, and
-// it all goes out in one write. At 10,000 connections this triples the
-// deliveries per second.
-func (c *Conn) flushSoon() {
-	runtime.Gosched()
-	c.flush()
-}
-
-// flush writes queued bytes until none are left; when the connection is closing
-// it then ends the transport's side of the conversation. At most one runs.
-func (c *Conn) flush() {
-	wrote := 0
-	for {
-		c.mu.Lock()
-		if wrote > 0 {
-			c.written += int64(wrote)
-			if c.progress != nil {
-				close(c.progress)
-				c.progress = nil
-			}
-		}
-		b := c.out
-		c.out = nil
-		if b == nil {
-			end := c.closing && !c.ended
-			c.ended = c.closing
-			c.flushing = false
-			c.mu.Unlock()
-			if end {
-				c.t.closeWrite()
-				close(c.closed)
-			}
-			return
-		}
-		c.mu.Unlock()
-		wrote = len(b.b)
-		err := c.t.write(b.b)
-		b.free()
-		if err != nil {
-			c.t.abort()
-		}
-		c.lastWrite.Store(time.Now().UnixNano())
-	}
-}
+// isClosing reports whether the connection closes: nothing more is sent.
+func (c *Conn) isClosing() bool { return c.q.Closed() }
 
 // tick is the heartbeat's visit: the transport closes a connection that timed
 // out, and an idle one gets a Ping unless its transport needs none.
@@ -361,71 +273,84 @@ func (c *Conn) tick(now time.Time) {
 
 // ping queues a Ping if nothing was written for the keep-alive interval.
 func (c *Conn) ping(now time.Time) {
-	if !c.handshook.Load() || now.UnixNano()-c.lastWrite.Load() < int64(c.srv.opts.KeepAliveInterval) {
+	if !c.handshook.Load() || now.UnixNano()-c.lastWrite.Load() < int64(c.srv.opts.KeepAliveInterval) || !c.q.Idle() {
 		return
 	}
-	c.mu.Lock()
-	idle := c.out == nil && !c.flushing
-	c.mu.Unlock()
-	if idle {
-		c.queue(func(dst []byte) ([]byte, error) { return c.proto.Append(dst, &pingMessage) })
+	b := outq.Get()
+	b.Msg = protocol.Message{Type: protocol.Ping}
+	if b.Encode(c.proto) != nil {
+		b.Free()
+		return
 	}
+	c.push(b, false)
 }
 
-var pingMessage = protocol.Message{Type: protocol.Ping}
-
-// finish runs once, when the transport is done: it lets the last writes out,
-// closes the transport and forgets the connection.
+// finish runs once, when the transport is done: it ends the connection's
+// context at once, whatever its invocations are doing, lets the last writes
+// out, closes the transport and forgets the connection, which runs
+// OnDisconnected. Whoever owns the read buffer releases it (endInput).
 func (c *Conn) finish(cause error) {
 	c.finished.Do(func() {
+		c.cancel()
 		if !c.handshook.Load() && isTimeout(cause) {
 			c.refuse(textHandshakeTimeout)
 		}
-		// The read buffer belongs to whoever reads: a POST may still be at it,
-		// and then it keeps the buffer, which the pool never sees again.
-		if c.posting.TryLock() {
-			if c.in != nil {
-				if len(c.in.b) > 0 && cause == nil && c.handshook.Load() && !c.isClosing() {
-					// The client went away in the middle of a message.
-					cause = invalidData(textTruncated)
-					c.Close(cause)
-				}
-				c.in.free()
-				c.in = nil
-			}
-			c.posting.Unlock()
-		}
-		c.mu.Lock()
-		c.closing = true
-		c.wakeLocked()
-		c.mu.Unlock()
-		<-c.closed
+		c.q.Close(nil)
+		<-c.q.Done()
 		c.t.abort()
-		c.cancel()
-		c.wg.Wait()
+		c.mu.Lock()
+		if cause == nil {
+			cause = c.closeErr
+		}
+		c.mu.Unlock()
 		c.srv.forget(c, cause)
 	})
 }
 
-// read takes in bytes from the transport: it parses every complete message and
-// keeps the rest for the next read. A returned error is fatal to the
-// connection; the caller closes it.
-func (c *Conn) read(r io.Reader) error {
+// endInput releases the read buffer when the transport has ended; it
+// returns the cause of the end, which is a truncated message when the client
+// went away in the middle of one. Only the buffer's owner calls it.
+func (c *Conn) endInput(cause error) error {
 	if c.in == nil {
-		c.in = getBuffer()
+		return cause
+	}
+	if len(c.in.B) > 0 && cause == nil && c.handshook.Load() && !c.isClosing() {
+		cause = invalidData(textTruncated)
+		c.Close(cause)
+	}
+	c.in.Free()
+	c.in = nil
+	return cause
+}
+
+// errDeposed tells a reader that a standby reader took the transport over
+// while it handled a message.
+var errDeposed = errors.New("hub: deposed reader")
+
+// readAhead is how much of one frame the reader takes in before it handles the
+// messages in it: a frame this big is handled as it arrives, without a
+// standby reader (see wsTransport).
+const readAhead = 64 << 10
+
+// read takes in a frame (or a request body) from the transport: it parses
+// every complete message and keeps the rest for the next read. A returned
+// error is fatal to the connection, except errDeposed. With whole, as for a
+// WebSocket frame, the frame is read to its end before its messages are
+// handled, so that a standby reader may take the transport over while they
+// run; a request body is handled as it arrives.
+func (c *Conn) read(r io.Reader, whole bool) error {
+	if c.in == nil {
+		c.in = outq.Get()
 	}
 	for {
-		in := c.in.b
+		in := c.in.B
 		if len(in) == cap(in) {
 			in = append(in, 0)[:len(in)]
 		}
 		n, err := r.Read(in[len(in):cap(in)])
-		c.in.b = in[:len(in)+n]
+		c.in.B = in[:len(in)+n]
 		if n > 0 {
 			c.lastRead.Store(time.Now().UnixNano())
-		}
-		if perr := c.parse(); perr != nil {
-			return perr
 		}
 		if err == io.EOF {
 			break
@@ -433,27 +358,46 @@ func (c *Conn) read(r io.Reader) error {
 		if err != nil {
 			return err
 		}
+		if !whole || len(c.in.B) >= readAhead {
+			if perr := c.parse(); perr != nil {
+				return perr
+			}
+		}
 	}
-	if len(c.in.b) == 0 {
-		c.in.free()
+	c.handling.Store(readerHandling)
+	perr := c.parse()
+	deposed := !c.handling.CompareAndSwap(readerHandling, readerIdle)
+	if perr != nil {
+		return perr
+	}
+	if len(c.in.B) == 0 {
+		c.in.Free()
 		c.in = nil
 	}
-	if c.t.direct() {
-		c.flushOwn()
-	} else {
-		c.mu.Lock()
-		c.wakeLocked()
-		c.mu.Unlock()
+	c.writeReplies()
+	if deposed {
+		return errDeposed
 	}
 	return nil
+}
+
+// writeReplies writes the replies the reader queued while it handled a frame:
+// on its own goroutine where the transport allows it, so that a frame of
+// invocations costs one write and no goroutine.
+func (c *Conn) writeReplies() {
+	if c.t.direct() {
+		c.q.Flush()
+	} else {
+		c.q.Wake()
+	}
 }
 
 // parse handles every complete message in c.in.
 func (c *Conn) parse() error {
 	limit := c.srv.opts.MaxMessageSize
-	data := c.in.b
+	data := c.in.B
 	defer func() {
-		c.in.b = c.in.b[:copy(c.in.b, data)]
+		c.in.B = c.in.B[:copy(c.in.B, data)]
 	}()
 	for len(data) > 0 {
 		if c.isClosing() {
@@ -492,12 +436,6 @@ func (c *Conn) parse() error {
 	return nil
 }
 
-func (c *Conn) isClosing() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closing
-}
-
 // handshake reads the handshake request and answers it.
 func (c *Conn) handshake(data []byte) (int, error) {
 	req, n, err := protocol.ParseHandshakeRequest(data)
@@ -518,26 +456,17 @@ func (c *Conn) handshake(data []byte) (int, error) {
 	c.handshook.Store(true)
 	// The answer waits until the connection is registered: a client that has
 	// it receives every broadcast sent after.
-	c.enqueue(func(dst []byte) ([]byte, error) { return protocol.AppendHandshakeResponse(dst, ""), nil }, false)
+	c.q.Push(protocol.AppendHandshakeResponse(nil, ""), true)
 	if err := c.srv.connected(c); err != nil {
 		c.Close(err)
 	}
-	c.mu.Lock()
-	c.wakeLocked()
-	c.mu.Unlock()
+	c.q.Wake()
 	return n, nil
 }
 
 // refuse answers the handshake with an error and closes the connection.
 func (c *Conn) refuse(text string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closing {
-		return
-	}
-	c.appendLocked(func(dst []byte) ([]byte, error) { return protocol.AppendHandshakeResponse(dst, text), nil })
-	c.closing = true
-	c.wakeLocked()
+	c.q.Close(protocol.AppendHandshakeResponse(nil, text))
 }
 
 // dispatch acts on one message from the client. An error closes the connection.
@@ -556,6 +485,11 @@ func (c *Conn) dispatch(m *protocol.Message) error {
 	case protocol.CancelInvocation:
 		c.cancelStream(m.InvocationID)
 	case protocol.Close:
+		if m.Error != "" {
+			c.mu.Lock()
+			c.closeErr = &Error{Message: m.Error}
+			c.mu.Unlock()
+		}
 		c.closeWith(nil, false)
 	}
 	// Ping needs nothing more than its arrival; Ack, Sequence and unknown
@@ -567,7 +501,9 @@ func (c *Conn) dispatch(m *protocol.Message) error {
 // once when invocations run one at a time, or on a goroutine of its own when
 // more may run in parallel. Streams, and invocations with upload streams, run on
 // goroutines of their own and do not count against MaxParallelInvocations, as
-// in ASP.NET Core: the reader must go on reading their items.
+// in ASP.NET Core: the reader must go on reading their items. Their streams
+// are registered before the reader reads on, so that a CancelInvocation or an
+// item right behind finds them.
 func (c *Conn) invoke(m *protocol.Message) {
 	meth := c.srv.methods.lookup(m.Target)
 	id, streaming := m.InvocationID, m.Type == protocol.StreamInvocation
@@ -601,7 +537,7 @@ func (c *Conn) invoke(m *protocol.Message) {
 	}
 	if !streaming && meth.Uploads == 0 && c.sem == nil {
 		accepted = true
-		c.call(meth, id, Args{proto: c.proto, raw: m.RawArguments}, true)
+		c.call(c.inline, meth, id, Args{proto: c.proto, raw: m.RawArguments}, true)
 		return
 	}
 	// The message's bytes belong to the read buffer; the goroutine needs its own.
@@ -612,33 +548,46 @@ func (c *Conn) invoke(m *protocol.Message) {
 			c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, true)
 			return
 		}
+		var ctx context.Context
+		var cancel context.CancelFunc
+		if streaming {
+			ctx, cancel = context.WithCancel(c.ctx)
+			if err := c.openStream(id, cancel); err != nil {
+				cancel()
+				c.closeUploads(args.uploads)
+				c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, true)
+				return
+			}
+		}
 		accepted = true
-		c.wg.Add(1)
 		go func() {
-			defer c.wg.Done()
 			defer c.closeUploads(args.uploads)
 			if streaming {
-				c.stream(meth, id, args)
+				defer cancel()
+				c.stream(ctx, meth, id, args)
 			} else {
-				c.call(meth, id, args, false)
+				c.call(c.ctx, meth, id, args, false)
 			}
 		}()
 		return
 	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-c.ctx.Done():
+		return
+	}
 	accepted = true
-	c.sem <- struct{}{}
-	c.wg.Add(1)
 	go func() {
-		defer c.wg.Done()
 		defer func() { <-c.sem }()
-		c.call(meth, id, args, false)
+		c.call(c.ctx, meth, id, args, false)
 	}()
 }
 
 // call runs a method and answers with its Completion, unless the client wants
-// no answer.
-func (c *Conn) call(meth *Method, id string, args Args, inline bool) {
-	result, err := c.safeCall(meth, args)
+// no answer. The result is encoded here, on the invocation's goroutine and
+// outside every lock: a result that cannot be encoded fails the invocation.
+func (c *Conn) call(ctx context.Context, meth *Method, id string, args Args, inline bool) {
+	result, err := c.safeCall(ctx, meth, args)
 	if err != nil {
 		c.callFailed(meth, id, invokeFailedPrefix(meth, err), err, inline)
 		return
@@ -646,19 +595,15 @@ func (c *Conn) call(meth *Method, id string, args Args, inline bool) {
 	if id == "" {
 		return
 	}
-	c.reply(func(dst []byte) ([]byte, error) {
-		m := &c.scratch
-		*m = protocol.Message{Type: protocol.Completion, InvocationID: id, Result: result, HasResult: !meth.Void}
-		out, err := c.proto.Append(dst, m)
-		*m = protocol.Message{}
-		if err != nil {
-			c.srv.log.Error("hub: cannot encode a result", "conn", c.id, "method", meth.Name, "error", err)
-			m = &protocol.Message{Type: protocol.Completion, InvocationID: id,
-				Error: clientText(fmt.Sprintf(textInvokeFailed, meth.Name), err, c.srv.opts.DetailedErrors)}
-			return c.proto.Append(dst, m)
-		}
-		return out, nil
-	}, inline)
+	b := outq.Get()
+	b.Msg = protocol.Message{Type: protocol.Completion, InvocationID: id, Result: result, HasResult: !meth.Void}
+	if err := b.Encode(c.proto); err != nil {
+		b.Free()
+		c.srv.log.Error("hub: cannot encode a result", "conn", c.id, "method", meth.Name, "error", err)
+		c.fail(id, clientText(fmt.Sprintf(textInvokeFailed, meth.Name), err, c.srv.opts.DetailedErrors), inline)
+		return
+	}
+	c.push(b, inline)
 }
 
 // invokeFailedPrefix is the text for a method that failed: a binding failure
@@ -694,45 +639,28 @@ func (c *Conn) fail(id, text string, inline bool) {
 	if id == "" {
 		return
 	}
-	c.reply(func(dst []byte) ([]byte, error) {
-		m := &c.scratch
-		*m = protocol.Message{Type: protocol.Completion, InvocationID: id, Error: text}
-		out, err := c.proto.Append(dst, m)
-		*m = protocol.Message{}
-		return out, err
-	}, inline)
+	b := outq.Get()
+	b.Msg = protocol.Message{Type: protocol.Completion, InvocationID: id, Error: text}
+	if err := b.Encode(c.proto); err != nil { // a text only: it cannot fail
+		b.Free()
+		return
+	}
+	c.push(b, inline)
 }
 
 // safeCall runs a hub method, through Options.Authorize and the filters, if
 // any, turning a panic into an error.
-func (c *Conn) safeCall(meth *Method, args Args) (result any, err error) {
+func (c *Conn) safeCall(ctx context.Context, meth *Method, args Args) (result any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
 	if !c.srv.guarded() {
-		return meth.Call(c.ctx, args)
+		return meth.Call(ctx, args)
 	}
 	inv := &Invocation{Conn: c, Method: meth.Name, Args: args}
-	return c.srv.invokeVia(c.ctx, inv, func(ctx context.Context) (any, error) { return meth.Call(ctx, args) })
-}
-
-// Buffers for reading and writing, shared by all connections so that an idle
-// connection holds none.
-type buffer struct{ b []byte }
-
-var buffers = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, 4096)} }}
-
-func getBuffer() *buffer { return buffers.Get().(*buffer) }
-
-// free returns b to the pool, unless it grew too big to keep.
-func (b *buffer) free() {
-	if cap(b.b) > 64<<10 {
-		return
-	}
-	b.b = b.b[:0]
-	buffers.Put(b)
+	return c.srv.invokeVia(ctx, inv, func(ctx context.Context) (any, error) { return meth.Call(ctx, args) })
 }
 
 func isTimeout(err error) bool {

@@ -22,12 +22,7 @@ func Queued(s *Server, id string) int {
 	defer s.mu.Unlock()
 	for c := range s.conns {
 		if c.id == id {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			if c.out == nil {
-				return 0
-			}
-			return len(c.out.b)
+			return c.q.Len()
 		}
 	}
 	return -1

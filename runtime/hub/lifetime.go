@@ -116,65 +116,94 @@ func remove(sets map[string]map[*Conn]struct{}, key string, c *Conn) {
 
 // SendAll delivers m to every connection but the excepted.
 func (l *MemoryLifetime) SendAll(_ context.Context, m *Message, except []string) error {
+	to := getTargets()
 	l.mu.RLock()
-	defer l.mu.RUnlock()
-	var first error
 	for id, c := range l.conns {
 		if !contains(except, id) {
-			first = cmp.Or(first, c.Send(m))
+			to.conns = append(to.conns, c)
 		}
 	}
-	return first
+	l.mu.RUnlock()
+	return to.send(m)
 }
 
 // SendConnections delivers m to the connections with the given ids; unknown
 // ids are skipped.
 func (l *MemoryLifetime) SendConnections(_ context.Context, ids []string, m *Message) error {
+	to := getTargets()
 	l.mu.RLock()
-	defer l.mu.RUnlock()
-	var first error
 	for i, id := range ids {
 		if c := l.conns[id]; c != nil && !contains(ids[:i], id) {
-			first = cmp.Or(first, c.Send(m))
+			to.conns = append(to.conns, c)
 		}
 	}
-	return first
+	l.mu.RUnlock()
+	return to.send(m)
 }
 
 // SendGroups delivers m once to each member of the groups but the excepted.
 func (l *MemoryLifetime) SendGroups(_ context.Context, groups []string, m *Message, except []string) error {
+	to := getTargets()
 	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.sendSets(l.groups, groups, m, except)
+	to.collect(l.groups, groups, except)
+	l.mu.RUnlock()
+	return to.send(m)
 }
 
 // SendUsers delivers m to every connection of the users.
 func (l *MemoryLifetime) SendUsers(_ context.Context, users []string, m *Message) error {
+	to := getTargets()
 	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.sendSets(l.users, users, m, nil)
+	to.collect(l.users, users, nil)
+	l.mu.RUnlock()
+	return to.send(m)
 }
 
-// sendSets delivers m to the union of some sets; the caller holds l.mu.
-func (l *MemoryLifetime) sendSets(sets map[string]map[*Conn]struct{}, keys []string, m *Message, except []string) error {
-	var first error
-	var sent map[*Conn]struct{} // only needed when sets can overlap
-	if len(keys) > 1 {
-		sent = make(map[*Conn]struct{})
-	}
+// targets are the connections a message goes to, collected under the
+// manager's lock and sent to after it: encoding runs user code, which must not
+// hold the lock.
+type targets struct {
+	conns []*Conn
+	seen  map[*Conn]struct{} // when sets can overlap
+}
+
+var targetPool = sync.Pool{New: func() any { return new(targets) }}
+
+func getTargets() *targets { return targetPool.Get().(*targets) }
+
+// collect adds the union of some sets, but the excepted; the caller holds the
+// manager's lock.
+func (to *targets) collect(sets map[string]map[*Conn]struct{}, keys []string, except []string) {
 	for _, k := range keys {
 		for c := range sets[k] {
 			if contains(except, c.ID()) {
 				continue
 			}
-			if sent != nil {
-				if _, dup := sent[c]; dup {
+			if len(keys) > 1 {
+				if to.seen == nil {
+					to.seen = make(map[*Conn]struct{})
+				}
+				if _, dup := to.seen[c]; dup {
 					continue
 				}
-				sent[c] = struct{}{}
+				to.seen[c] = struct{}{}
 			}
-			first = cmp.Or(first, c.Send(m))
+			to.conns = append(to.conns, c)
 		}
+	}
+}
+
+// send delivers m to the targets and returns them to the pool.
+func (to *targets) send(m *Message) error {
+	var first error
+	for _, c := range to.conns {
+		first = cmp.Or(first, c.Send(m))
+	}
+	clear(to.conns)
+	to.conns = to.conns[:0]
+	clear(to.seen)
+	if cap(to.conns) <= 1<<16 && len(to.seen) == 0 {
+		targetPool.Put(to)
 	}
 	return first
 }

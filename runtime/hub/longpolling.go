@@ -37,7 +37,7 @@ const closingPollWait = time.Second
 // closing waits only closingPollWait: what no poll comes for is dropped, and
 // the client's next poll learns that the connection is over.
 func (t *lpTransport) write(p []byte) error {
-	wait := t.c.srv.opts.ClientTimeout
+	wait := t.c.srv.opts.DisconnectTimeout
 	if t.c.isClosing() {
 		wait = min(wait, closingPollWait)
 	}
@@ -58,7 +58,7 @@ func (t *lpTransport) write(p []byte) error {
 // complete its handshake in time. Long polling needs no pings: every poll is a
 // sign of life.
 func (t *lpTransport) tick(now time.Time) bool {
-	t.timedOut(now, t.lastPoll.Load())
+	t.timedOut(now, t.lastPoll.Load(), t.c.srv.opts.DisconnectTimeout)
 	return false
 }
 
@@ -75,7 +75,7 @@ func (s *Server) startPolling(w http.ResponseWriter, r *http.Request, id, token 
 	}
 	go func() {
 		<-t.done
-		c.finish(t.cause)
+		c.finishHTTP(t.cause)
 	}()
 	noCache(w)
 	w.Header().Set("Content-Type", "application/octet-stream")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/hubgen/hubgen/runtime/internal/outq"
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
@@ -52,19 +53,36 @@ func NewEncoded(encodings map[protocol.Protocol][]byte) *Message {
 func (m *Message) Protocol() *protocol.Message { return &m.msg }
 
 // Encode returns the message encoded with p; every call with the same protocol
-// returns the same bytes, which the caller must not change.
+// returns the same bytes, which the caller must not change. The values are
+// encoded outside the message's lock: a value whose encoder panics or blocks
+// holds no one else back, and a panic is returned as an error.
 func (m *Message) Encode(p protocol.Protocol) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, e := range m.enc {
-		if e.proto == p {
-			return e.b, e.err
-		}
+	if b, err, ok := m.cached(p); ok {
+		return b, err
 	}
 	if m.encoded {
 		return nil, fmt.Errorf("hub: the message arrived encoded without the '%s' protocol: the server that sent it does not use that protocol", p.Name())
 	}
-	b, err := p.Append(nil, &m.msg)
+	b, err := outq.Append(p, nil, &m.msg)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.enc {
+		if e.proto == p { // encoded meanwhile by another caller
+			return e.b, e.err
+		}
+	}
 	m.enc = append(m.enc, encoding{p, b, err})
 	return b, err
+}
+
+// cached returns the encoding with p, if there is one.
+func (m *Message) cached(p protocol.Protocol) ([]byte, error, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.enc {
+		if e.proto == p {
+			return e.b, e.err, true
+		}
+	}
+	return nil, nil, false
 }

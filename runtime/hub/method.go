@@ -45,6 +45,9 @@ func (a Args) Len() int { return len(a.raw) }
 // Decode decodes argument i into the value v points to. Its error makes the
 // invocation fail as a binding failure, as ASP.NET Core reports it.
 func (a Args) Decode(i int, v any) error {
+	if i < 0 || i >= len(a.raw) {
+		return &bindError{index: i, err: fmt.Errorf("no argument %d: the invocation has %d", i, len(a.raw))}
+	}
 	if err := a.proto.Decode(a.raw[i], v); err != nil {
 		return &bindError{index: i, err: err}
 	}
@@ -56,7 +59,7 @@ func Arg[T any](a Args, i int) (T, error) {
 	var v T
 	// A string decodes without its header escaping to the heap, when the
 	// protocol can.
-	if p, ok := any(&v).(*string); ok {
+	if p, ok := any(&v).(*string); ok && i >= 0 && i < len(a.raw) {
 		if d, ok := a.proto.(stringDecoder); ok {
 			s, err := d.DecodeString(a.raw[i])
 			if err != nil {

@@ -19,6 +19,7 @@ const (
 	DefaultMaxQueueSize      = 1 << 20
 	DefaultStreamBuffer      = 10
 	DefaultMaxStreams        = 100
+	DefaultDisconnectTimeout = 15 * time.Second
 )
 
 // DefaultMaxPending is how many negotiated connections may wait for their
@@ -79,6 +80,9 @@ type Options struct {
 	Transports Transports
 	// PollTimeout is how long a long poll waits for data. Default 90 s.
 	PollTimeout time.Duration
+	// DisconnectTimeout closes a Long Polling connection whose client has not
+	// polled for this long, as ASP.NET Core's disconnect timeout. Default 15 s.
+	DisconnectTimeout time.Duration
 
 	// AllowedOrigins lists the origins (scheme://host[:port]) whose browsers may
 	// use the hub from another site: they may open a WebSocket to it, and they
@@ -141,6 +145,7 @@ func (o Options) withDefaults() Options {
 	def(&o.HandshakeTimeout, DefaultHandshakeTimeout)
 	def(&o.SendTimeout, DefaultSendTimeout)
 	def(&o.PollTimeout, DefaultPollTimeout)
+	def(&o.DisconnectTimeout, DefaultDisconnectTimeout)
 	if o.Transports == 0 {
 		o.Transports = AllTransports
 	}

@@ -15,6 +15,25 @@
 // far behind, or whose transport does not take a write within the send timeout,
 // is closed; the others never wait for it.
 //
+// User code — hub methods, stream sequences, Options.Authorize, filters,
+// OnConnected and OnDisconnected, and the encoders of values
+// (MarshalJSON, MarshalText, MessagePack encoders) — never runs while a lock of
+// the runtime is held. A value is encoded by whoever sends it, before it is
+// queued, inside a recover: one that cannot be encoded fails that message (an
+// error Completion, or an error from Send or Invoke), never the connection.
+// Where user code runs, and what it holds back when it blocks:
+//   - a hub method, when invocations run one at a time, runs on the
+//     connection's reader: the client's next messages wait for it, as in
+//     ASP.NET Core. Over WebSockets a standby reader takes the socket over
+//     within a heartbeat (half a second), so that a client that goes away
+//     ends the connection's context at once;
+//   - with MaxParallelInvocations above 1, hub methods, and always streams and
+//     methods with uploads, run on goroutines of their own;
+//   - OnConnected runs on the reader before the connection's first
+//     invocation; OnDisconnected runs on the goroutine that saw the transport
+//     end, after the connection's context ended;
+//   - the values of a broadcast are encoded by the goroutine that sends it.
+//
 // Security is in Options: Authenticate turns each request into an Identity
 // (BearerToken reads the token clients send) or refuses it with a 401;
 // Authorize allows or refuses each invocation; Filters wrap invocations,
@@ -322,11 +341,16 @@ func (s *Server) startBeatLocked() {
 	}
 }
 
+// heartbeat is the longest interval between two visits of the heartbeat.
+const heartbeat = 500 * time.Millisecond
+
 // beat is the server's heartbeat: it pings idle connections and expires
 // negotiations that never connected. It ends when there is nothing to watch.
 func (s *Server) beat() {
 	o := &s.opts
-	tick := min(time.Second, o.KeepAliveInterval/2, o.HandshakeTimeout/2)
+	// Half a second: a WebSocket whose reader is in a hub method gets a
+	// standby reader within it, which sees at once a client that vanished.
+	tick := min(heartbeat, o.KeepAliveInterval/2, o.HandshakeTimeout/2)
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
 	var conns []*Conn
@@ -377,6 +401,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
+		if ctx.Err() != nil {
+			break
+		}
 		c.closeWith(&protocol.Message{Type: protocol.Close}, true)
 	}
 	if drained == nil {
@@ -388,6 +415,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		for _, c := range conns {
 			c.cancel()
+			c.q.Discard()
 			c.t.abort()
 		}
 		return ctx.Err()

@@ -41,7 +41,7 @@ func (t *sseTransport) write(p []byte) error {
 // tick closes a connection that sent nothing for the client timeout, or did
 // not complete its handshake in time.
 func (t *sseTransport) tick(now time.Time) bool {
-	t.timedOut(now, t.c.lastRead.Load())
+	t.timedOut(now, t.c.lastRead.Load(), t.c.srv.opts.ClientTimeout)
 	return true
 }
 
@@ -73,5 +73,5 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, id, token s
 	case <-r.Context().Done(): // the client went away: a clean end
 		t.end(nil)
 	}
-	c.finish(t.cause)
+	c.finishHTTP(t.cause)
 }

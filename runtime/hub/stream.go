@@ -3,10 +3,12 @@ package hub
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"runtime/debug"
 
+	"github.com/hubgen/hubgen/runtime/internal/outq"
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
@@ -154,17 +156,13 @@ func (c *Conn) uploadDone(m *protocol.Message) bool {
 	return true
 }
 
-// stream runs a streaming method: its items go out as StreamItems, each stream
-// holding at most StreamBuffer items unsent, then a Completion ends it. A
-// CancelInvocation from the client cancels ctx and ends the stream with a
-// Completion without error, as ASP.NET Core does.
-func (c *Conn) stream(meth *Method, id string, args Args) {
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
-	if err := c.openStream(id, cancel); err != nil {
-		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, false)
-		return
-	}
+// stream runs a streaming method, whose stream invoke registered with the
+// cancel of ctx: its items go out as StreamItems, each stream holding at most
+// StreamBuffer items unsent, then a Completion ends it. A CancelInvocation from
+// the client cancels ctx and ends the stream with a Completion without error,
+// as ASP.NET Core does. Items are encoded here, outside every lock: one that
+// cannot be encoded fails the stream.
+func (c *Conn) stream(ctx context.Context, meth *Method, id string, args Args) {
 	// The id is free again before the Completion goes out: a client may reuse
 	// it as soon as it has the Completion.
 	seq, err := c.safeStream(meth, ctx, args)
@@ -180,9 +178,13 @@ func (c *Conn) stream(meth *Method, id string, args Args) {
 		c.fail(id, clientText(textStreamFailed, err, c.srv.opts.DetailedErrors), false)
 		return
 	}
-	c.queue(func(dst []byte) ([]byte, error) {
-		return c.proto.Append(dst, &protocol.Message{Type: protocol.Completion, InvocationID: id})
-	})
+	b := outq.Get()
+	b.Msg = protocol.Message{Type: protocol.Completion, InvocationID: id}
+	if b.Encode(c.proto) != nil {
+		b.Free()
+		return
+	}
+	c.push(b, false)
 }
 
 func (c *Conn) openStream(id string, cancel context.CancelFunc) error {
@@ -259,55 +261,24 @@ func (c *Conn) pump(ctx context.Context, id string, seq iter.Seq2[any, error]) (
 			return nil
 		}
 		// Hold the producer back while StreamBuffer items are unsent.
-		if n >= len(sent) && !c.waitWritten(ctx, sent[n%len(sent)]) {
+		if n >= len(sent) && c.q.Wait(ctx, sent[n%len(sent)]) != nil {
 			return nil
 		}
-		var encodeErr error
-		if !c.queue(func(dst []byte) ([]byte, error) {
-			m := &c.scratch
-			*m = protocol.Message{Type: protocol.StreamItem, InvocationID: id, Item: item}
-			out, err := c.proto.Append(dst, m)
-			*m = protocol.Message{}
-			encodeErr = err
-			return out, err
-		}) {
-			if encodeErr != nil {
-				return encodeErr
+		b := outq.Get()
+		b.Msg = protocol.Message{Type: protocol.StreamItem, InvocationID: id, Item: item}
+		if err := b.Encode(c.proto); err != nil {
+			b.Free()
+			return err
+		}
+		pos, err := c.q.PushBuffer(b, false)
+		if err != nil {
+			if errors.Is(err, outq.ErrFull) {
+				c.behind()
 			}
 			return nil // the connection is closing
 		}
-		sent[n%len(sent)] = c.queuedUpTo()
+		sent[n%len(sent)] = pos
 		n++
 	}
 	return nil
-}
-
-// queuedUpTo returns the count of bytes ever queued on the connection.
-func (c *Conn) queuedUpTo() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.queued
-}
-
-// waitWritten waits until the first pos bytes ever queued are written. It
-// returns false if ctx ends or the connection closes first.
-func (c *Conn) waitWritten(ctx context.Context, pos int64) bool {
-	for {
-		c.mu.Lock()
-		if c.written >= pos || c.closing {
-			closing := c.closing
-			c.mu.Unlock()
-			return !closing
-		}
-		if c.progress == nil {
-			c.progress = make(chan struct{})
-		}
-		progress := c.progress
-		c.mu.Unlock()
-		select {
-		case <-progress:
-		case <-ctx.Done():
-			return false
-		}
-	}
 }

@@ -135,7 +135,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	}
 	c.posting.Lock()
 	defer c.posting.Unlock()
-	if err := c.read(r.Body); err != nil {
+	if err := c.read(r.Body, false); err != nil {
 		s.log.Debug("hub: closing a connection on a protocol error", "conn", c.id, "error", err)
 		if c.handshook.Load() {
 			c.Close(err)
@@ -189,13 +189,24 @@ func (t *httpTransport) abort()      { t.end(errAborted) }
 var errAborted = errors.New("hub: connection aborted")
 
 // timedOut ends the transport when the handshake, which comes in a POST, is
-// late, or when nothing happened since last for the client timeout.
-func (t *httpTransport) timedOut(now time.Time, last int64) {
+// late, or when nothing happened since last for timeout.
+func (t *httpTransport) timedOut(now time.Time, last int64, timeout time.Duration) {
 	o := &t.c.srv.opts
 	late := !t.c.handshook.Load() && now.Sub(t.c.created) > o.HandshakeTimeout
-	if late || last != 0 && now.UnixNano()-last > int64(o.ClientTimeout) {
+	if late || last != 0 && now.UnixNano()-last > int64(timeout) {
 		t.end(errTimeout)
 	}
+}
+
+// finishHTTP finishes a connection on an HTTP transport once the transport has
+// ended. The read buffer belongs to whoever reads a POST: if one is at it
+// (in a hub method, say), it keeps the buffer, which the pool never sees again.
+func (c *Conn) finishHTTP(cause error) {
+	if c.posting.TryLock() {
+		cause = c.endInput(cause)
+		c.posting.Unlock()
+	}
+	c.finish(cause)
 }
 
 // wantsEvents reports whether a GET asks for Server-Sent Events.

@@ -2,11 +2,13 @@ package hub
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/hubgen/hubgen/runtime/internal/outq"
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
@@ -16,18 +18,50 @@ const closeTimeout = 5 * time.Second
 // writeBuffers are shared by every WebSocket so that an idle one holds none.
 var writeBuffers sync.Pool
 
+// wsTransport is a WebSocket. Its reader usually handles what it reads
+// itself: a frame of invocations costs no goroutine. While the reader handles
+// a frame, it runs user code that may block, and a socket that nobody reads
+// cannot tell that the client went away; so when the heartbeat finds a frame
+// in handling for longer than takeoverAfter, it starts a standby reader. The
+// standby reads the socket from then on, ending the connection the moment the
+// socket ends; until the deposed reader has handled its frame and what the
+// standby queued for it meanwhile (in order), the standby only queues.
 type wsTransport struct {
 	c  *Conn
 	ws *websocket.Conn
+
+	mu      sync.Mutex
+	inbox   []*outq.Buffer // bytes the standby read, for the deposed reader
+	inboxN  int            // bytes in inbox
+	room    chan struct{}  // closed when the deposed reader takes from a full inbox
+	handing bool           // a deposed reader still handles what was read before
+	ended   bool           // the socket has ended
 }
+
+// takeoverAfter is how long a frame may be in handling before the heartbeat
+// starts a standby reader.
+const takeoverAfter = 100 * time.Millisecond
+
+// maxInbox is how many bytes a standby reader queues for a deposed one before
+// it stops reading, which holds the client back.
+const maxInbox = 64 << 10
 
 func (t *wsTransport) name() string                          { return "WebSockets" }
 func (t *wsTransport) supports(protocol.TransferFormat) bool { return true }
 func (t *wsTransport) direct() bool                          { return true }
 
 // tick has no timeout to check, read deadlines time WebSockets out; they need
-// pings.
-func (t *wsTransport) tick(time.Time) bool { return true }
+// pings. A reader that handles one frame for long gets a standby.
+func (t *wsTransport) tick(now time.Time) bool {
+	c := t.c
+	if now.UnixNano()-c.lastRead.Load() > int64(takeoverAfter) && c.handling.CompareAndSwap(readerHandling, readerDeposed) {
+		t.mu.Lock()
+		t.handing = true
+		t.mu.Unlock()
+		go t.run()
+	}
+	return true
+}
 
 func (t *wsTransport) write(p []byte) error {
 	kind := websocket.TextMessage
@@ -67,7 +101,8 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, id, toke
 	go c.t.(*wsTransport).run()
 }
 
-// run reads frames until the socket closes, then finishes the connection.
+// run reads frames until the socket closes, then finishes the connection. A
+// reader that a standby deposed drains its inbox and returns instead.
 func (t *wsTransport) run() {
 	c := t.c
 	opts := &c.srv.opts
@@ -94,21 +129,151 @@ func (t *wsTransport) run() {
 			err = rerr
 			break
 		}
-		if rerr = c.read(r); rerr != nil && cause == nil {
-			// A protocol error: say so, and wait for the client to close.
+		if rerr = t.read(r); rerr == errDeposed {
+			t.drain()
+			return
+		}
+		if rerr != nil && cause == nil {
 			cause = rerr
-			c.srv.log.Debug("hub: closing a connection on a protocol error", "conn", c.id, "error", rerr)
-			if c.handshook.Load() {
-				c.Close(rerr)
-			} else {
-				c.refuse(textHandshakeTimeout)
-			}
+			t.protocolError(rerr)
 		}
 	}
 	if cause == nil && !isNormalClose(err) && !c.isClosing() {
 		cause = err
 	}
+	t.mu.Lock()
+	t.ended = true
+	owner := !t.handing
+	if t.room != nil {
+		close(t.room)
+		t.room = nil
+	}
+	t.mu.Unlock()
+	if owner {
+		cause = c.endInput(cause)
+	}
 	c.finish(cause)
+}
+
+// protocolError says why the connection closes, and lets the client close.
+func (t *wsTransport) protocolError(err error) {
+	c := t.c
+	c.srv.log.Debug("hub: closing a connection on a protocol error", "conn", c.id, "error", err)
+	if c.handshook.Load() {
+		c.Close(err)
+	} else {
+		c.refuse(textHandshakeTimeout)
+	}
+}
+
+// read handles a frame, or queues it for a deposed reader that still handles.
+func (t *wsTransport) read(r io.Reader) error {
+	t.mu.Lock()
+	handing := t.handing
+	t.mu.Unlock()
+	if !handing {
+		return t.c.read(r, true)
+	}
+	for {
+		b := outq.Get()
+		n, err := r.Read(b.B[:cap(b.B)])
+		b.B = b.B[:n]
+		if n > 0 {
+			t.c.lastRead.Store(time.Now().UnixNano())
+		}
+		if n > 0 && !t.queue(b) {
+			// The deposed reader is done: this reader handles from here on,
+			// starting with what it has read.
+			if c := t.c; c.in == nil {
+				c.in = b
+			} else {
+				c.in.B = append(c.in.B, b.B...)
+				b.Free()
+			}
+			return t.c.read(r, true)
+		}
+		if n == 0 {
+			b.Free()
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// queue hands b to the deposed reader, waiting while the inbox is full. It
+// reports false, keeping b, when the deposed reader is done.
+func (t *wsTransport) queue(b *outq.Buffer) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for t.handing && t.inboxN >= maxInbox {
+		if t.room == nil {
+			t.room = make(chan struct{})
+		}
+		room := t.room
+		t.mu.Unlock()
+		<-room
+		t.mu.Lock()
+	}
+	if !t.handing {
+		return false
+	}
+	t.inbox = append(t.inbox, b)
+	t.inboxN += len(b.B)
+	return true
+}
+
+// drain is a deposed reader's last work: it handles what the standby queued
+// for it, in order, then leaves the connection to the standby. If the socket
+// ended meanwhile, it drops what is left and releases the read buffer.
+func (t *wsTransport) drain() {
+	c := t.c
+	for {
+		t.mu.Lock()
+		if len(t.inbox) == 0 || t.ended {
+			ended := t.ended
+			for _, b := range t.inbox {
+				b.Free()
+			}
+			t.inbox, t.inboxN = nil, 0
+			t.handing = false
+			if t.room != nil {
+				close(t.room)
+				t.room = nil
+			}
+			t.mu.Unlock()
+			if ended {
+				c.endInput(nil)
+			}
+			return
+		}
+		b := t.inbox[0]
+		t.inbox = t.inbox[1:]
+		t.inboxN -= len(b.B)
+		if t.room != nil {
+			close(t.room)
+			t.room = nil
+		}
+		t.mu.Unlock()
+		if c.in == nil {
+			c.in = b
+		} else {
+			c.in.B = append(c.in.B, b.B...)
+			b.Free()
+		}
+		err := c.parse()
+		if err == nil && len(c.in.B) == 0 {
+			c.in.Free()
+			c.in = nil
+		}
+		c.writeReplies()
+		if err != nil {
+			t.protocolError(err)
+		}
+	}
 }
 
 // isNormalClose reports whether err is the client closing the socket with a

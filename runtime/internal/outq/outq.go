@@ -76,6 +76,15 @@ func (b *Buffer) Free() {
 	pool.Put(b)
 }
 
+// Encode appends b.Msg encoded with p to b.B (see Append), then clears b.Msg.
+// Setting b.Msg and calling Encode encodes without allocating a message.
+func (b *Buffer) Encode(p protocol.Protocol) error {
+	var err error
+	b.B, err = Append(p, b.B, &b.Msg)
+	b.Msg = protocol.Message{}
+	return err
+}
+
 // Encode returns a buffer holding m encoded with p (see Append). On error it
 // returns no buffer.
 func Encode(p protocol.Protocol, m *protocol.Message) (*Buffer, error) {
@@ -346,6 +355,16 @@ func (q *Queue) Idle() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.out == nil && !q.writing
+}
+
+// Len returns the count of bytes queued and not yet taken by a writer.
+func (q *Queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.out == nil {
+		return 0
+	}
+	return len(q.out.B)
 }
 
 // Queued returns the count of bytes ever queued.
