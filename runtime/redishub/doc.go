@@ -43,13 +43,34 @@
 // sending server is written to directly, never through Redis; the sender
 // ignores its own publications when they come back.
 //
-// Subscribing waits for Redis to confirm: OnConnected returns once the
-// connection's channels are subscribed, and adding a connection to a group
-// returns (or acknowledges, for a command from another server) once the
-// group's channel is, so that a send that follows reaches the connection. To
-// know when Redis has processed a SUBSCRIBE, the package subscribes in the
-// same command to a barrier channel of a unique name and waits for that
-// channel's confirmation.
+// # Subscriptions
+//
+// One goroutine owns the subscriber connection and sends every SUBSCRIBE and
+// UNSUBSCRIBE, in order, coalescing the changes that pile up while Redis is
+// slow. Calls only update the server's state in memory, under a lock held for
+// no I/O, and hand the change to that goroutine: a Redis that is slow, down or
+// does not answer never holds up the calls of other connections.
+//
+// A call that needs a subscription waits for it afterwards, without a lock:
+// OnConnected returns once the connection's channels are subscribed, and
+// adding a connection to a group returns (or acknowledges, for a command from
+// another server) once the group's channel is, so that a send that follows
+// reaches the connection from any server. To know when Redis has processed a
+// SUBSCRIBE, the package subscribes in the same command to a barrier channel
+// of a unique name and waits for that channel's confirmation. OnDisconnected
+// and removing a connection of this server from a group do not wait: the
+// server stops delivering at once, and unsubscribes in the background.
+//
+// The wait lasts at most the call's context and Options.AckTimeout, and not
+// at all while Redis is known not to answer: from the moment a SUBSCRIBE or
+// UNSUBSCRIBE fails, or a confirmation does not come within AckTimeout, until
+// the subscriber receives from Redis again. The connection or membership then
+// works on this server at once, and on the others once the subscriber has
+// reconnected and subscribed again. So while Redis is down, only the calls
+// made before go-redis reports the failure wait (for go-redis's dial and read
+// timeouts, or their context), concurrently; the calls after them do not.
+// A Redis that keeps the connection open but stops answering is noticed only
+// by AckTimeout, which bounds the waits of those first calls.
 //
 // # What it promises, and what it does not
 //
@@ -74,9 +95,12 @@
 //     server crash loses its connections and their groups, and clients must
 //     join again after reconnecting elsewhere.
 //   - Connections keep being accepted while Redis is down: they work on their
-//     own server at once and across servers once Redis returns. (ASP.NET Core
-//     refuses them instead.) Adding a local connection to a group likewise
-//     succeeds locally and takes effect on other servers when Redis returns.
+//     own server at once and across servers once Redis returns (see
+//     Subscriptions for how long a connect waits). ASP.NET Core refuses them
+//     instead. Adding a local connection to a group likewise succeeds locally
+//     and takes effect on other servers when Redis returns.
+//   - Acknowledgements and client results that come late, or twice, are
+//     dropped; receiving from Redis never waits for a caller.
 //   - Adding or removing a connection of another server waits for that
 //     server's acknowledgement, for at most Options.AckTimeout (default 30 s);
 //     when no server has the connection it fails at once with an error that

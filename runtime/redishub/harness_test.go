@@ -256,18 +256,28 @@ func connect(t testing.TB, s *testServer, name, user string, proto protocol.Prot
 // connectURL is connect for the hub at url.
 func connectURL(t testing.TB, url, name, user string, proto protocol.Protocol) *testClient {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := dial(ctx, url, name, user, proto, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// dial is connectURL for any goroutine: the caller closes the client.
+func dial(ctx context.Context, url, name, user string, proto protocol.Protocol, log *slog.Logger) (*testClient, error) {
 	c := &testClient{name: name, got: make(chan string, 1000)}
 	header := http.Header{}
 	if user != "" {
 		header.Set("X-User", user)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	conn, err := client.Dial(ctx, url, client.Options{
 		Header:    header,
 		Protocol:  proto,
 		Reconnect: client.NoReconnect,
-		Logger:    testLogger(t),
+		Logger:    log,
 		Handlers: map[string]client.Handler{
 			"Recv": func(ctx context.Context, a client.Args) (any, error) {
 				v, err := client.Arg[string](a, 0)
@@ -297,15 +307,15 @@ func connectURL(t testing.TB, url, name, user string, proto protocol.Protocol) *
 		},
 	})
 	if err != nil {
-		t.Fatalf("%s: dial %s: %v", name, url, err)
+		return nil, fmt.Errorf("%s: dial %s: %w", name, url, err)
 	}
 	c.Conn = conn
-	t.Cleanup(func() { conn.Close() })
 	var pong string
 	if err := conn.Invoke(ctx, "Ping", &pong); err != nil || pong != "pong" {
-		t.Fatalf("%s: Ping = %q, %v", name, pong, err)
+		conn.Close()
+		return nil, fmt.Errorf("%s: Ping = %q, %v", name, pong, err)
 	}
-	return c
+	return c, nil
 }
 
 // next returns the next message the client received, or fails after a while.
@@ -334,12 +344,15 @@ func (c *testClient) until(t testing.TB, end string) []string {
 }
 
 // proxy forwards TCP connections to a Redis, so that a test can cut one
-// server off Redis without stopping Redis.
+// server off Redis without stopping Redis, or make Redis stop answering.
 type proxy struct {
 	ln     net.Listener
 	target string
 	mu     sync.Mutex
 	conns  []net.Conn
+	hole   bool          // Blackhole was called, and not Restore
+	held   []net.Conn    // connections accepted in hole mode
+	holed  chan struct{} // gets a value for each connection accepted in hole mode
 	wg     sync.WaitGroup
 }
 
@@ -348,7 +361,7 @@ func newProxy(t testing.TB, target string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: target}
+	p := &proxy{ln: ln, target: target, holed: make(chan struct{}, 100)}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -356,6 +369,9 @@ func newProxy(t testing.TB, target string) *proxy {
 			c, err := ln.Accept()
 			if err != nil {
 				return
+			}
+			if p.hold(c) {
+				continue
 			}
 			up, err := net.Dial("tcp", target)
 			if err != nil {
@@ -374,16 +390,58 @@ func newProxy(t testing.TB, target string) *proxy {
 	return p
 }
 
+// hold keeps a connection accepted in hole mode: it reads what the client
+// sends and never answers.
+func (p *proxy) hold(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.hole {
+		return false
+	}
+	p.held = append(p.held, c)
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); io.Copy(io.Discard, c); c.Close() }()
+	select {
+	case p.holed <- struct{}{}:
+	default:
+	}
+	return true
+}
+
 func (p *proxy) Addr() string { return p.ln.Addr().String() }
+
+// Blackhole cuts the open connections, and makes the proxy accept new ones
+// but never answer them, as a Redis that stopped answering, until Restore.
+func (p *proxy) Blackhole() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hole = true
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// Restore cuts the connections held since Blackhole and forwards new ones
+// again.
+func (p *proxy) Restore() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hole = false
+	for _, c := range p.held {
+		c.Close()
+	}
+	p.held = nil
+}
 
 // Close refuses new connections and cuts the open ones.
 func (p *proxy) Close() {
 	p.ln.Close()
 	p.mu.Lock()
-	for _, c := range p.conns {
+	for _, c := range append(p.conns, p.held...) {
 		c.Close()
 	}
-	p.conns = nil
+	p.conns, p.held = nil, nil
 	p.mu.Unlock()
 	p.wg.Wait()
 }

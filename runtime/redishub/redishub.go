@@ -112,15 +112,21 @@ type Lifetime struct {
 	users    map[string]map[*hub.Conn]struct{}
 	memberOf map[*hub.Conn]map[string]struct{}
 
-	// Subscriptions. subMu orders the SUBSCRIBE and UNSUBSCRIBE commands with
-	// the changes of subs; it is taken before mu.
-	subMu    sync.Mutex
-	subs     map[string]*subscription
-	ps       *redis.PubSub
-	barriers sync.Map // name → chan struct{}: closed when Redis confirms
-	barrierN atomic.Uint64
-	ready    chan struct{} // closed when the server's own channels are subscribed
-	resubbed atomic.Bool   // the all channel was confirmed once
+	// Subscriptions, under subMu, which is taken before mu and never held
+	// while talking to Redis: only the subscriber goroutine uses ps.
+	subMu        sync.Mutex
+	subs         map[string]*subscription
+	dirty        map[string]struct{}        // channels whose refs went from or to 0
+	flushes      []chan struct{}            // closed at the next barrier's confirmation
+	barriers     map[string][]chan struct{} // barrier → ready channels to close
+	doneBarriers []string                   // confirmed barriers, to unsubscribe from
+	lost         chan struct{}              // closed while Redis is known not to answer
+	down         atomic.Bool                // lost is closed
+	wake         chan struct{}
+	ps           *redis.PubSub
+	barrierN     atomic.Uint64
+	own          []chan struct{} // closed when the server's own channels are subscribed
+	resubbed     atomic.Bool     // the all channel was confirmed once
 
 	// Answers awaited from other servers.
 	waitMu  sync.Mutex
@@ -132,6 +138,7 @@ type Lifetime struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup // goroutines serving other servers' commands
 	loopDone chan struct{}
+	subDone  chan struct{}
 	closed   sync.Once
 }
 
@@ -139,7 +146,8 @@ type Lifetime struct {
 // (members of a group, connections of a user, ...).
 type subscription struct {
 	refs  int
-	ready chan struct{} // closed when Redis confirmed it
+	sent  bool          // the subscriber sent its SUBSCRIBE
+	ready chan struct{} // closed when Redis confirmed it, or nobody needs it
 }
 
 var defaultProtocols = []protocol.Protocol{protocol.JSON, protocol.MessagePack}
@@ -149,8 +157,8 @@ var defaultProtocols = []protocol.Protocol{protocol.JSON, protocol.MessagePack}
 var livenessInterval = time.Second
 
 // New returns a Lifetime on client, which it does not close. It subscribes to
-// the server's own channels in the background; it never fails, and if Redis
-// is unreachable it keeps trying (see the package documentation).
+// the server's own channels in the background; it never fails or waits, and
+// if Redis is unreachable it keeps trying (see the package documentation).
 func New(client redis.UniversalClient, opts Options) *Lifetime {
 	opts = opts.withDefaults()
 	l := &Lifetime{
@@ -163,22 +171,23 @@ func New(client redis.UniversalClient, opts Options) *Lifetime {
 		users:    make(map[string]map[*hub.Conn]struct{}),
 		memberOf: make(map[*hub.Conn]map[string]struct{}),
 		subs:     make(map[string]*subscription),
+		dirty:    make(map[string]struct{}),
+		barriers: make(map[string][]chan struct{}),
+		lost:     make(chan struct{}),
+		wake:     make(chan struct{}, 1),
 		acks:     make(map[uint64]chan ackMsg),
 		returns:  make(map[string]chan returnMsg),
 		loopDone: make(chan struct{}),
+		subDone:  make(chan struct{}),
 	}
 	l.protos.Store(&defaultProtocols)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.ps = client.Subscribe(l.ctx)
-	go l.receive(l.ps.ChannelWithSubscriptions(redis.WithChannelSize(1024)))
-
 	l.subMu.Lock()
-	waits, err := l.acquireLocked(l.ctx, l.names.all, l.names.ack, l.names.ret)
+	l.own = l.acquireLocked(l.names.all, l.names.ack, l.names.ret)
 	l.subMu.Unlock()
-	if err != nil {
-		l.log.Warn("redishub: cannot subscribe to Redis yet; retrying in the background", "error", err)
-	}
-	l.ready = waits[0]
+	go l.receive(l.ps.ChannelWithSubscriptions(redis.WithChannelSize(1024)))
+	go l.subscriber()
 	return l
 }
 
@@ -220,6 +229,7 @@ func (l *Lifetime) Close() error {
 		l.cancel()
 		err = l.ps.Close()
 		<-l.loopDone
+		<-l.subDone
 		l.wg.Wait()
 	})
 	return err
@@ -256,38 +266,61 @@ func newChannels(prefix, server string) channels {
 
 // ---- subscriptions
 
-// acquireLocked takes a reference on each channel, subscribing to those that
-// had none. Redis has confirmed every one of them when all the returned
-// channels are closed. The caller holds subMu.
-func (l *Lifetime) acquireLocked(ctx context.Context, names ...string) (waits []chan struct{}, err error) {
-	var fresh []string
-	var ready chan struct{}
+// Calls change subs, under subMu, and wake the subscriber goroutine, which
+// alone sends SUBSCRIBE and UNSUBSCRIBE, in order. No call waits for Redis
+// under a lock: a call that needs a subscription waits for its ready channel
+// afterwards, with its own context.
+
+// acquireLocked takes a reference on each channel, and returns the ready
+// channels of those that Redis has not confirmed yet. The caller holds subMu.
+func (l *Lifetime) acquireLocked(names ...string) (waits []chan struct{}) {
 	for _, name := range names {
 		s := l.subs[name]
 		if s == nil {
-			if ready == nil {
-				ready = make(chan struct{})
-				waits = append(waits, ready)
-			}
-			s = &subscription{ready: ready}
+			s = &subscription{ready: make(chan struct{})}
 			l.subs[name] = s
-			fresh = append(fresh, name)
-		} else if !isClosed(s.ready) && !slices.Contains(waits, s.ready) {
-			waits = append(waits, s.ready) // another call's, not confirmed yet
+		}
+		if s.refs == 0 {
+			l.dirty[name] = struct{}{}
 		}
 		s.refs++
+		if !isClosed(s.ready) {
+			waits = append(waits, s.ready)
+		}
 	}
-	if len(fresh) > 0 {
-		// The barrier's confirmation comes after the others of the same
-		// SUBSCRIBE; receive closes ready then and unsubscribes from it.
-		barrier := fmt.Sprintf("%s%d", l.names.barrierOf, l.barrierN.Add(1))
-		l.barriers.Store(barrier, ready)
-		err = l.ps.Subscribe(context.WithoutCancel(ctx), append(fresh, barrier)...)
-	}
-	return waits, err
+	l.wakeSubscriber()
+	return waits
 }
 
-func isClosed(c chan struct{}) bool {
+// releaseLocked drops a reference on each channel; the subscriber
+// unsubscribes from those left with none. The caller holds subMu.
+func (l *Lifetime) releaseLocked(names ...string) {
+	for _, name := range names {
+		if s := l.subs[name]; s != nil {
+			if s.refs--; s.refs == 0 {
+				l.dirty[name] = struct{}{}
+			}
+		}
+	}
+	l.wakeSubscriber()
+}
+
+func (l *Lifetime) wakeSubscriber() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// closeOnce closes c unless it is closed; the caller holds subMu. A ready
+// channel can wait on two barriers after a failed SUBSCRIBE.
+func closeOnce(c chan struct{}) {
+	if !isClosed(c) {
+		close(c)
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
 	select {
 	case <-c:
 		return true
@@ -296,46 +329,176 @@ func isClosed(c chan struct{}) bool {
 	}
 }
 
-// releaseLocked drops a reference on each channel and unsubscribes from those
-// left with none. The caller holds subMu.
-func (l *Lifetime) releaseLocked(ctx context.Context, names ...string) {
-	var gone []string
-	for _, name := range names {
-		s := l.subs[name]
-		if s == nil {
-			continue
+// subscriber applies the changes of subs until Close. It coalesces what
+// changed since it last looked into at most one UNSUBSCRIBE and one SUBSCRIBE.
+// To know when Redis has processed a SUBSCRIBE, it adds to it a barrier
+// channel of a unique name: the barrier's confirmation comes once Redis ran
+// the whole command; receive closes the ready channels then.
+func (l *Lifetime) subscriber() {
+	defer close(l.subDone)
+	var retry <-chan time.Time
+	for {
+		select {
+		case <-l.wake:
+		case <-retry:
+		case <-l.ctx.Done():
+			return
 		}
-		if s.refs--; s.refs == 0 {
-			delete(l.subs, name)
-			gone = append(gone, name)
+		retry = nil
+		fresh, gone := l.changes()
+		if len(gone) > 0 {
+			// Without Redis this fails, but go-redis forgets the channels all
+			// the same, and will not subscribe to them again when it
+			// reconnects.
+			if err := l.ps.Unsubscribe(l.ctx, gone...); err != nil {
+				l.unreachable(err)
+			}
 		}
-	}
-	if len(gone) > 0 {
-		// Without Redis this fails, but go-redis forgets the channels all the
-		// same, and will not subscribe to them again when it reconnects.
-		if err := l.ps.Unsubscribe(context.WithoutCancel(ctx), gone...); err != nil && l.ctx.Err() == nil {
-			l.log.Debug("redishub: unsubscribe failed", "channels", gone, "error", err)
+		if len(fresh) > 0 {
+			if err := l.ps.Subscribe(l.ctx, fresh...); err != nil {
+				l.unreachable(err)
+				l.resend(fresh)
+				retry = time.After(retryInterval)
+			}
 		}
 	}
 }
 
-// await waits until the channels are closed, for at most the ack timeout.
-func (l *Lifetime) await(ctx context.Context, waits ...chan struct{}) error {
+// retryInterval is how long the subscriber waits before it sends again what
+// a failed SUBSCRIBE carried.
+var retryInterval = time.Second
+
+// resend queues again the channels of a failed SUBSCRIBE, barrier last:
+// go-redis subscribes to them when it reconnects, but not when it reconnected
+// while the command failed.
+func (l *Lifetime) resend(fresh []string) {
+	barrier := fresh[len(fresh)-1]
+	l.subMu.Lock()
+	defer l.subMu.Unlock()
+	l.flushes = append(l.flushes, l.barriers[barrier]...)
+	delete(l.barriers, barrier)
+	l.doneBarriers = append(l.doneBarriers, barrier)
+	for _, name := range fresh[:len(fresh)-1] {
+		if s := l.subs[name]; s != nil && s.sent && s.refs > 0 {
+			s.sent = false
+			l.dirty[name] = struct{}{}
+		}
+	}
+}
+
+// changes returns the channels to subscribe to, barrier last, and those to
+// unsubscribe from, and notes the subscriptions as sent.
+func (l *Lifetime) changes() (fresh, gone []string) {
+	l.subMu.Lock()
+	defer l.subMu.Unlock()
+	ready := l.flushes
+	l.flushes = nil
+	for name := range l.dirty {
+		s := l.subs[name]
+		switch {
+		case s.refs > 0 && !s.sent:
+			s.sent = true
+			fresh = append(fresh, name)
+			ready = append(ready, s.ready)
+		case s.refs == 0:
+			if s.sent {
+				gone = append(gone, name)
+			} else {
+				closeOnce(s.ready) // nobody needs it any more
+			}
+			delete(l.subs, name)
+		}
+	}
+	clear(l.dirty)
+	gone = append(gone, l.doneBarriers...)
+	l.doneBarriers = nil
+	if len(ready) > 0 {
+		barrier := fmt.Sprintf("%s%d", l.names.barrierOf, l.barrierN.Add(1))
+		l.barriers[barrier] = ready
+		fresh = append(fresh, barrier)
+	}
+	return fresh, gone
+}
+
+// confirmed notes that Redis confirmed a subscription.
+func (l *Lifetime) confirmed(m *redis.Subscription) {
+	if m.Kind != "subscribe" {
+		return
+	}
+	l.subMu.Lock()
+	ready, ok := l.barriers[m.Channel]
+	if ok {
+		delete(l.barriers, m.Channel)
+		for _, c := range ready {
+			closeOnce(c)
+		}
+		l.doneBarriers = append(l.doneBarriers, m.Channel)
+		l.wakeSubscriber()
+	}
+	l.subMu.Unlock()
+	if m.Channel == l.names.all && l.resubbed.Swap(true) {
+		l.log.Info("redishub: subscribed again after reconnecting to Redis", "server", l.opts.ServerName)
+	}
+}
+
+// unreachable notes that Redis did not answer the subscriber: calls stop
+// waiting for confirmations until it answers again.
+func (l *Lifetime) unreachable(err error) {
+	if l.ctx.Err() != nil {
+		return
+	}
+	l.subMu.Lock()
+	was := isClosed(l.lost)
+	if !was {
+		close(l.lost)
+		l.down.Store(true)
+	}
+	l.subMu.Unlock()
+	if !was {
+		l.log.Warn("redishub: Redis does not answer: connections and groups of this server work here at once, and on other servers once Redis is back", "error", err)
+	}
+}
+
+// reachable notes that Redis answered the subscriber again.
+func (l *Lifetime) reachable() {
+	l.subMu.Lock()
+	if isClosed(l.lost) {
+		l.lost = make(chan struct{})
+		l.down.Store(false)
+	}
+	l.subMu.Unlock()
+}
+
+// errUnreachable is what await returns while Redis is known not to answer.
+var errUnreachable = errors.New("redishub: Redis does not answer")
+
+// await waits until the ready channels are closed, for at most ctx and the
+// ack timeout. It gives up at once when lost, taken with the ready channels
+// under subMu, is closed: Redis does not answer. The ack timeout passing
+// means that too.
+func (l *Lifetime) await(ctx context.Context, lost <-chan struct{}, waits ...chan struct{}) error {
 	var expired <-chan time.Time
 	for _, ready := range waits {
-		if expired == nil && !isClosed(ready) {
+		if isClosed(ready) {
+			continue
+		}
+		if expired == nil {
 			t := time.NewTimer(l.opts.AckTimeout)
 			defer t.Stop()
 			expired = t.C
 		}
 		select {
 		case <-ready:
+		case <-lost:
+			return errUnreachable
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-l.ctx.Done():
 			return ErrClosed
 		case <-expired:
-			return fmt.Errorf("redishub: Redis did not confirm a subscription within %v: %w", l.opts.AckTimeout, ErrTimeout)
+			err := fmt.Errorf("redishub: Redis did not confirm a subscription within %v: %w", l.opts.AckTimeout, ErrTimeout)
+			l.unreachable(err)
+			return err
 		}
 	}
 	return nil
@@ -344,19 +507,35 @@ func (l *Lifetime) await(ctx context.Context, waits ...chan struct{}) error {
 // awaitOwn waits until the server's own channels are subscribed, so that
 // answers to what it asks other servers can reach it.
 func (l *Lifetime) awaitOwn(ctx context.Context) error {
-	if err := l.await(ctx, l.ready); err != nil {
+	l.subMu.Lock()
+	lost := l.lost
+	l.subMu.Unlock()
+	if err := l.await(ctx, lost, l.own...); err != nil {
 		return fmt.Errorf("redishub: not subscribed to Redis: %w", err)
 	}
 	return nil
+}
+
+// flush waits until Redis has processed every subscription change made
+// before it was called.
+func (l *Lifetime) flush(ctx context.Context) error {
+	ready := make(chan struct{})
+	l.subMu.Lock()
+	l.flushes = append(l.flushes, ready)
+	lost := l.lost
+	l.wakeSubscriber()
+	l.subMu.Unlock()
+	return l.await(ctx, lost, ready)
 }
 
 // ---- connections and groups
 
 // OnConnected registers a connection and subscribes to its channel and its
 // user's. It waits for Redis to confirm, so that other servers can reach the
-// connection when it returns; when Redis is unreachable it registers the
-// connection all the same, for this server, and subscribes when Redis
-// returns.
+// connection when it returns, for at most ctx and Options.AckTimeout, and not
+// at all while Redis is known not to answer: the connection then works on
+// this server at once, and on the others once Redis is back. It holds no lock
+// while it waits.
 func (l *Lifetime) OnConnected(ctx context.Context, c *hub.Conn) error {
 	names := []string{l.names.conn + c.ID()}
 	l.subMu.Lock()
@@ -367,20 +546,29 @@ func (l *Lifetime) OnConnected(ctx context.Context, c *hub.Conn) error {
 		names = append(names, l.names.user+u)
 	}
 	l.mu.Unlock()
-	waits, err := l.acquireLocked(ctx, names...)
+	waits := l.acquireLocked(names...)
+	lost := l.lost
 	l.subMu.Unlock()
-	if err == nil {
-		err = l.await(ctx, waits...)
-	}
-	if err != nil && l.ctx.Err() == nil && ctx.Err() == nil {
-		l.log.Warn("redishub: connection not subscribed to Redis: other servers reach it only once Redis is back", "conn", c.ID(), "error", err)
+	if err := l.await(ctx, lost, waits...); err != nil && l.ctx.Err() == nil && ctx.Err() == nil {
+		l.notSubscribed(err, "redishub: connection not subscribed to Redis: other servers reach it only once Redis is back", "conn", c.ID())
 	}
 	return nil
 }
 
-// OnDisconnected forgets a connection, its groups and its user, and
-// unsubscribes from the channels nobody on this server needs any more.
-func (l *Lifetime) OnDisconnected(ctx context.Context, c *hub.Conn) error {
+// notSubscribed logs that a subscription was not confirmed: as a warning,
+// unless Redis was already known not to answer, which was logged then.
+func (l *Lifetime) notSubscribed(err error, msg string, args ...any) {
+	level := slog.LevelWarn
+	if errors.Is(err, errUnreachable) {
+		level = slog.LevelDebug
+	}
+	l.log.Log(context.Background(), level, msg, append(args, "error", err)...)
+}
+
+// OnDisconnected forgets a connection, its groups and its user. The
+// subscriber unsubscribes from the channels nobody on this server needs any
+// more; OnDisconnected does not wait for it.
+func (l *Lifetime) OnDisconnected(_ context.Context, c *hub.Conn) error {
 	l.subMu.Lock()
 	defer l.subMu.Unlock()
 	l.mu.Lock()
@@ -400,7 +588,7 @@ func (l *Lifetime) OnDisconnected(ctx context.Context, c *hub.Conn) error {
 		names = append(names, l.names.user+u)
 	}
 	l.mu.Unlock()
-	l.releaseLocked(ctx, names...)
+	l.releaseLocked(names...)
 	return nil
 }
 
@@ -423,14 +611,14 @@ func remove(sets map[string]map[*hub.Conn]struct{}, key string, c *hub.Conn) {
 }
 
 // AddToGroup adds a connection to a group. A connection of this server joins
-// at once (see the package documentation for when Redis is down); for one on
-// another server, the command goes to that server, and AddToGroup waits for
-// its acknowledgement.
+// at once, and AddToGroup waits for the group's subscription as OnConnected
+// does for the connection's; for one on another server, the command goes to
+// that server, and AddToGroup waits for its acknowledgement.
 func (l *Lifetime) AddToGroup(ctx context.Context, connID, group string) error {
 	ok, err := l.addLocal(ctx, connID, group)
 	if ok {
-		if err != nil && l.ctx.Err() == nil {
-			l.log.Warn("redishub: group not subscribed to Redis: members on this server get messages from other servers only once Redis is back", "group", group, "error", err)
+		if err != nil && l.ctx.Err() == nil && ctx.Err() == nil {
+			l.notSubscribed(err, "redishub: group not subscribed to Redis: members on this server get messages from other servers only once Redis is back", "group", group)
 		}
 		return nil
 	}
@@ -438,9 +626,10 @@ func (l *Lifetime) AddToGroup(ctx context.Context, connID, group string) error {
 }
 
 // RemoveFromGroup removes a connection from a group, on this server or, as
-// AddToGroup, on another.
+// AddToGroup, on another. For a connection of this server it does not wait
+// for Redis.
 func (l *Lifetime) RemoveFromGroup(ctx context.Context, connID, group string) error {
-	if l.removeLocal(ctx, connID, group) {
+	if l.removeLocal(connID, group) {
 		return nil
 	}
 	return l.groupRemote(ctx, connID, group, false)
@@ -459,29 +648,27 @@ func (l *Lifetime) addLocal(ctx context.Context, connID, group string) (bool, er
 		l.subMu.Unlock()
 		return false, nil
 	}
+	var waits []chan struct{}
 	if _, member := l.memberOf[c][group]; member {
+		waits = []chan struct{}{l.subs[name].ready}
 		l.mu.Unlock()
-		ready := l.subs[name].ready
-		l.subMu.Unlock()
-		return true, l.await(ctx, ready)
+	} else {
+		add(l.groups, group, c)
+		if l.memberOf[c] == nil {
+			l.memberOf[c] = make(map[string]struct{})
+		}
+		l.memberOf[c][group] = struct{}{}
+		l.mu.Unlock()
+		waits = l.acquireLocked(name)
 	}
-	add(l.groups, group, c)
-	if l.memberOf[c] == nil {
-		l.memberOf[c] = make(map[string]struct{})
-	}
-	l.memberOf[c][group] = struct{}{}
-	l.mu.Unlock()
-	waits, err := l.acquireLocked(ctx, name)
+	lost := l.lost
 	l.subMu.Unlock()
-	if err != nil {
-		return true, err
-	}
-	return true, l.await(ctx, waits...)
+	return true, l.await(ctx, lost, waits...)
 }
 
 // removeLocal removes a connection of this server from a group. It reports
 // false when the connection is not here.
-func (l *Lifetime) removeLocal(ctx context.Context, connID, group string) bool {
+func (l *Lifetime) removeLocal(connID, group string) bool {
 	l.subMu.Lock()
 	defer l.subMu.Unlock()
 	l.mu.Lock()
@@ -497,7 +684,7 @@ func (l *Lifetime) removeLocal(ctx context.Context, connID, group string) bool {
 	}
 	l.mu.Unlock()
 	if member {
-		l.releaseLocked(ctx, l.names.group+group)
+		l.releaseLocked(l.names.group + group)
 	}
 	return true
 }
@@ -567,7 +754,7 @@ func (l *Lifetime) serveGroup(connID string, m *groupMsg) {
 			l.log.Debug("redishub: group subscription not confirmed", "group", m.group, "error", err)
 		}
 	} else {
-		ok = l.removeLocal(l.ctx, connID, m.group)
+		ok = l.removeLocal(connID, m.group)
 	}
 	if !ok {
 		a.status = statusNoConnection
@@ -630,12 +817,9 @@ func (l *Lifetime) SendAll(ctx context.Context, m *hub.Message, except []string)
 		return err
 	}
 	l.mu.RLock()
-	for id, c := range l.conns {
-		if !slices.Contains(except, id) {
-			l.deliver(c, m)
-		}
-	}
+	local := l.allExcept(except)
 	l.mu.RUnlock()
+	l.deliver(local, m)
 	return l.publish(ctx, appendSend(nil, &sendMsg{origin: l.opts.ServerName, except: except, encodings: encs}), l.names.all)
 }
 
@@ -643,6 +827,7 @@ func (l *Lifetime) SendAll(ctx context.Context, m *hub.Message, except []string)
 // to those of this server, through their channels to the others. Unknown ids
 // are skipped.
 func (l *Lifetime) SendConnections(ctx context.Context, ids []string, m *hub.Message) error {
+	var local []*hub.Conn
 	var remote []string
 	l.mu.RLock()
 	for i, id := range ids {
@@ -650,12 +835,13 @@ func (l *Lifetime) SendConnections(ctx context.Context, ids []string, m *hub.Mes
 			continue
 		}
 		if c := l.conns[id]; c != nil {
-			l.deliver(c, m)
+			local = append(local, c)
 		} else {
 			remote = append(remote, l.names.conn+id)
 		}
 	}
 	l.mu.RUnlock()
+	l.deliver(local, m)
 	if len(remote) == 0 {
 		return nil
 	}
@@ -675,8 +861,9 @@ func (l *Lifetime) SendGroups(ctx context.Context, groups []string, m *hub.Messa
 		return err
 	}
 	l.mu.RLock()
-	l.deliverSets(l.groups, groups, m, except, nil)
+	local := membersOf(l.groups, groups, except, nil)
 	l.mu.RUnlock()
+	l.deliver(local, m)
 	msg := sendMsg{origin: l.opts.ServerName, except: except, encodings: encs}
 	if len(groups) > 1 {
 		msg.groups = groups
@@ -692,8 +879,9 @@ func (l *Lifetime) SendUsers(ctx context.Context, users []string, m *hub.Message
 		return err
 	}
 	l.mu.RLock()
-	l.deliverSets(l.users, users, m, nil, nil)
+	local := membersOf(l.users, users, nil, nil)
 	l.mu.RUnlock()
+	l.deliver(local, m)
 	return l.publish(ctx, appendSend(nil, &sendMsg{origin: l.opts.ServerName, encodings: encs}), prefixed(l.names.user, users)...)
 }
 
@@ -720,17 +908,33 @@ func prefixed(prefix string, list []string) []string {
 	return out
 }
 
-// deliver queues m for a connection of this server.
-func (l *Lifetime) deliver(c *hub.Conn, m *hub.Message) {
-	if err := c.Send(m); err != nil {
-		l.log.Warn("redishub: cannot deliver a message", "conn", c.ID(), "error", err)
+// deliver queues m for connections of this server. It is called without
+// locks: encoding m may run user code, and so may logging.
+func (l *Lifetime) deliver(conns []*hub.Conn, m *hub.Message) {
+	for _, c := range conns {
+		if err := c.Send(m); err != nil {
+			l.log.Warn("redishub: cannot deliver a message", "conn", c.ID(), "error", err)
+		}
 	}
 }
 
-// deliverSets delivers m once to each connection in the union of some sets,
-// leaving out the excepted ids, and the members of the skip sets. The caller
-// holds mu.
-func (l *Lifetime) deliverSets(sets map[string]map[*hub.Conn]struct{}, keys []string, m *hub.Message, except []string, skip []string) {
+// allExcept returns the connections of this server but those with the given
+// ids. The caller holds mu.
+func (l *Lifetime) allExcept(except []string) []*hub.Conn {
+	conns := make([]*hub.Conn, 0, len(l.conns))
+	for id, c := range l.conns {
+		if !slices.Contains(except, id) {
+			conns = append(conns, c)
+		}
+	}
+	return conns
+}
+
+// membersOf returns each connection in the union of some sets once, leaving
+// out the excepted ids, and the members of the skip sets. The caller holds
+// mu.
+func membersOf(sets map[string]map[*hub.Conn]struct{}, keys []string, except []string, skip []string) []*hub.Conn {
+	var conns []*hub.Conn
 	var sent map[*hub.Conn]struct{} // only needed when sets can overlap
 	if len(keys) > 1 {
 		sent = make(map[*hub.Conn]struct{})
@@ -752,9 +956,10 @@ func (l *Lifetime) deliverSets(sets map[string]map[*hub.Conn]struct{}, keys []st
 				}
 				sent[c] = struct{}{}
 			}
-			l.deliver(c, m)
+			conns = append(conns, c)
 		}
 	}
+	return conns
 }
 
 // ---- client results
@@ -940,6 +1145,9 @@ func (l *Lifetime) serveInvoke(connID string, m *invokeMsg) {
 func (l *Lifetime) receive(ch <-chan any) {
 	defer close(l.loopDone)
 	for msg := range ch {
+		if l.down.Load() {
+			l.reachable()
+		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			l.confirmed(m)
@@ -949,33 +1157,12 @@ func (l *Lifetime) receive(ch <-chan any) {
 	}
 }
 
-// confirmed notes that Redis confirmed a subscription.
-func (l *Lifetime) confirmed(m *redis.Subscription) {
-	if m.Kind != "subscribe" {
-		return
-	}
-	if ready, ok := l.barriers.LoadAndDelete(m.Channel); ok {
-		close(ready.(chan struct{}))
-		l.ps.Unsubscribe(l.ctx, m.Channel)
-		return
-	}
-	if m.Channel == l.names.all && l.resubbed.Swap(true) {
-		l.log.Info("redishub: subscribed again after reconnecting to Redis", "server", l.opts.ServerName)
-	}
-}
-
 // handle acts on a message from another server.
 func (l *Lifetime) handle(channel, payload string) {
 	b := []byte(payload)
 	switch {
 	case channel == l.names.all:
-		l.received(b, func(m *hub.Message, s *sendMsg) {
-			for id, c := range l.conns {
-				if !slices.Contains(s.except, id) {
-					l.deliver(c, m)
-				}
-			}
-		})
+		l.received(b, func(s *sendMsg) []*hub.Conn { return l.allExcept(s.except) })
 	case channel == l.names.ack:
 		a, err := decodeAck(b)
 		if err != nil {
@@ -985,8 +1172,8 @@ func (l *Lifetime) handle(channel, payload string) {
 		l.waitMu.Lock()
 		ch := l.acks[a.id]
 		l.waitMu.Unlock()
-		if ch != nil {
-			ch <- a
+		if !offer(ch, a) {
+			l.log.Debug("redishub: dropped a late or duplicate acknowledgement", "id", a.id)
 		}
 	case channel == l.names.ret:
 		r, err := decodeReturn(b)
@@ -997,33 +1184,43 @@ func (l *Lifetime) handle(channel, payload string) {
 		l.waitMu.Lock()
 		ch := l.returns[r.id]
 		l.waitMu.Unlock()
-		if ch != nil {
-			ch <- r
+		if !offer(ch, r) {
+			l.log.Debug("redishub: dropped a late or duplicate client result", "id", r.id)
 		}
 	case strings.HasPrefix(channel, l.names.group):
 		group := channel[len(l.names.group):]
-		l.received(b, func(m *hub.Message, s *sendMsg) {
+		l.received(b, func(s *sendMsg) []*hub.Conn {
 			// A connection in several of the groups gets the message on the
 			// channel of the first of them.
 			var skip []string
 			if i := slices.Index(s.groups, group); i > 0 {
 				skip = s.groups[:i]
 			}
-			l.deliverSets(l.groups, []string{group}, m, s.except, skip)
+			return membersOf(l.groups, []string{group}, s.except, skip)
 		})
 	case strings.HasPrefix(channel, l.names.user):
 		user := channel[len(l.names.user):]
-		l.received(b, func(m *hub.Message, _ *sendMsg) {
-			l.deliverSets(l.users, []string{user}, m, nil, nil)
-		})
+		l.received(b, func(*sendMsg) []*hub.Conn { return membersOf(l.users, []string{user}, nil, nil) })
 	case strings.HasPrefix(channel, l.names.conn):
 		l.command(channel[len(l.names.conn):], b)
 	}
 }
 
-// received decodes a send from another server and delivers it with deliver,
-// under mu.
-func (l *Lifetime) received(b []byte, deliver func(*hub.Message, *sendMsg)) {
+// offer hands v to the waiter of a one-slot channel, without blocking: it
+// reports false when nobody waits (ch is nil) or the slot is taken, which
+// happens only with a duplicate.
+func offer[T any](ch chan T, v T) bool {
+	select {
+	case ch <- v:
+		return true
+	default:
+		return false
+	}
+}
+
+// received decodes a send from another server and delivers it to the
+// connections that targets returns, under mu.
+func (l *Lifetime) received(b []byte, targets func(*sendMsg) []*hub.Conn) {
 	s, _, _, err := decodeCommand(b)
 	if err == nil && s == nil {
 		err = errors.New("redishub: a command where a send belongs")
@@ -1035,10 +1232,10 @@ func (l *Lifetime) received(b []byte, deliver func(*hub.Message, *sendMsg)) {
 	if s.origin == l.opts.ServerName {
 		return // delivered here when it was sent
 	}
-	m := l.message(s)
 	l.mu.RLock()
-	deliver(m, s)
+	conns := targets(s)
 	l.mu.RUnlock()
+	l.deliver(conns, l.message(s))
 }
 
 // message makes a hub message of another server's encodings.
@@ -1063,7 +1260,7 @@ func (l *Lifetime) command(connID string, b []byte) {
 		c := l.conns[connID]
 		l.mu.RUnlock()
 		if c != nil {
-			l.deliver(c, l.message(s))
+			l.deliver([]*hub.Conn{c}, l.message(s))
 		}
 	case g != nil:
 		l.wg.Add(1)
