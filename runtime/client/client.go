@@ -104,8 +104,13 @@ type Conn struct {
 	ids        atomic.Uint64 // the next invocation id; never reset, as in the official clients
 	handlers   handlerTable
 	jobs       jobQueue
-	inHandler  atomic.Bool // the handlers' goroutine runs a handler
-	inCallback atomic.Bool // the watching goroutine runs a callback
+	dispatcher atomic.Uint64 // the id of the handlers' goroutine
+	watcher    atomic.Uint64 // the id of the watching goroutine, which runs the callbacks
+
+	handlerClose   sync.Once
+	handlerClosing chan struct{} // closed when a handler calls Close
+
+	onHandlersFull func() // for tests: called when the reader waits for the handlers
 
 	stop   context.Context // ends with Close: stops reconnecting
 	cancel context.CancelFunc
@@ -161,11 +166,12 @@ func newConn(rawURL string, opts Options) (*Conn, error) {
 		return nil, errors.New("client: negotiation can only be skipped when using the WebSocket transport directly")
 	}
 	c := &Conn{
-		url:        u,
-		opts:       opts.withDefaults(),
-		jobs:       jobQueue{wake: make(chan struct{}, 1)},
-		dispatched: make(chan struct{}),
-		done:       make(chan struct{}),
+		url:            u,
+		opts:           opts.withDefaults(),
+		jobs:           newJobQueue(),
+		handlerClosing: make(chan struct{}),
+		dispatched:     make(chan struct{}),
+		done:           make(chan struct{}),
 	}
 	c.log = c.opts.Logger
 	c.stop, c.cancel = context.WithCancel(context.Background())
@@ -300,10 +306,23 @@ func (c *Conn) Close() error {
 			s.close()
 		}
 	}
-	if !c.inCallback.Load() {
+	me := goid()
+	inHandler, inCallback := me == c.dispatcher.Load(), me == c.watcher.Load()
+	if inHandler {
+		c.handlerClose.Do(func() { close(c.handlerClosing) })
+	}
+	if !inCallback {
 		<-c.done
 	}
-	if !c.inHandler.Load() {
+	switch {
+	case inHandler:
+	case inCallback:
+		// A handler that calls Close waits for the callbacks.
+		select {
+		case <-c.dispatched:
+		case <-c.handlerClosing:
+		}
+	default:
 		<-c.dispatched
 	}
 	return nil
@@ -312,6 +331,7 @@ func (c *Conn) Close() error {
 // watch follows the connection from Dial to the end: when a session ends it
 // reconnects, or closes the Conn for good.
 func (c *Conn) watch(s *session) {
+	c.watcher.Store(goid())
 	var err error
 	for s != nil {
 		<-s.done
@@ -409,10 +429,9 @@ func (c *Conn) become(state State, s *session) bool {
 	return true
 }
 
-// callback runs a callback of the user's.
+// callback runs a callback of the user's, on the watching goroutine, with no
+// lock held.
 func (c *Conn) callback(f func()) {
-	c.inCallback.Store(true)
-	defer c.inCallback.Store(false)
 	f()
 }
 
