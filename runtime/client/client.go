@@ -36,10 +36,19 @@
 //
 // # Goroutines
 //
-// A Conn has a goroutine that reads from the server, one that writes to it
-// (queued messages go out together, in one frame), one that runs handlers and
-// one that watches the connection and reconnects. Close stops them all before
-// it returns.
+// A Conn has a goroutine that reads from the server, one that runs handlers
+// and one that watches the connection and reconnects. Messages are encoded by
+// the goroutine that sends them, outside every lock, and queued; a writer
+// goroutine, started when something is queued and none is at work, sends all
+// that is queued in one frame. A value that cannot be encoded (a MarshalJSON
+// or EncodeMsgpack that fails or panics, a NaN in JSON, a channel) fails that
+// one call, never the connection. Invoke, Send, StreamOf and uploads wait, as
+// long as their ctx allows, while 1 MiB or more is queued and not yet written.
+// Close stops the goroutines before it returns.
+//
+// No lock of the client's is held while user code runs: handlers, encoders
+// and decoders of values, sequences of uploads, the callbacks of Options, the
+// reconnect policy, the logger.
 //
 // # Streams
 //
@@ -288,11 +297,12 @@ func (c *Conn) Send(ctx context.Context, method string, args ...any) error {
 }
 
 // Close closes the connection: it sends a Close message to the server, closes
-// the transport, stops reconnecting, fails pending invocations, and waits for
-// the Conn's goroutines to end and for OnClosed to return. Close called from a
-// handler, or while one runs, does not wait for that handler (whose ctx is
-// done); called from a callback, it does not wait for the callback. Closing a
-// closed Conn does nothing.
+// the transport, stops reconnecting, fails pending invocations, ends the ctx of
+// the handlers, and waits for the Conn's goroutines to end, the running
+// handler and OnClosed included. A handler that ignores its ctx holds Close up
+// until it returns. Close called from a handler does not wait for that handler
+// (nor for the handlers' goroutine); called from a callback, it does not wait
+// for the callback. Closing a closed Conn does nothing.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	first := !c.closing

@@ -18,7 +18,7 @@ import (
 // Handler runs when the server calls a method on the client. When the server
 // waits for a result (a client result), the handler's result or error answers
 // it; otherwise both are ignored. ctx ends when the connection that delivered
-// the call ends.
+// the call ends, and at Close, which waits for the handler to return.
 type Handler func(ctx context.Context, args Args) (any, error)
 
 // Args are the encoded arguments of a call from the server. They are valid
@@ -57,7 +57,14 @@ func Arg[T any](a Args, i int) (T, error) {
 //
 // Handlers run one at a time, in the order the server sent its calls, on a
 // goroutine of the Conn's: a handler may call Invoke, but a slow handler
-// delays the next ones.
+// delays the next ones. The calls waiting for their handlers are bounded: at
+// most 1,000 calls, or 1 MiB of arguments (a bigger call is taken when none
+// waits). When they are full, the connection's reader waits, reading nothing
+// more from the server (no results of Invoke, no stream items) until a
+// handler returns, as the hub holds back a client that sends faster than its
+// methods run. When the handlers take no call for Options.ServerTimeout while
+// the reader waits, the connection ends, which ends the handlers' ctx, and
+// the client reconnects as Options.Reconnect says.
 func (c *Conn) On(method string, h Handler) (remove func()) {
 	return c.handlers.add(method, h)
 }
