@@ -83,7 +83,8 @@ func (c *Conn) newSession(t transport, id string, rest []byte) *session {
 		Failed: func(err error) {
 			s.abort(fmt.Errorf("client: cannot write to the server: %w", err))
 		},
-		End: t.closeWrite,
+		End:   t.closeWrite,
+		Yield: true,
 	})
 	s.ping, _ = s.proto.Append(nil, &protocol.Message{Type: protocol.Ping})
 	if _, ok := t.(inherentKeepAlive); !ok {
