@@ -36,10 +36,19 @@
 //
 // # Goroutines
 //
-// A Conn has a goroutine that reads from the server, one that writes to it
-// (queued messages go out together, in one frame), one that runs handlers and
-// one that watches the connection and reconnects. Close stops them all before
-// it returns.
+// A Conn has a goroutine that reads from the server, one that runs handlers
+// and one that watches the connection and reconnects. Messages are encoded by
+// the goroutine that sends them, outside every lock, and queued; a writer
+// goroutine, started when something is queued and none is at work, sends all
+// that is queued in one frame. A value that cannot be encoded (a MarshalJSON
+// or EncodeMsgpack that fails or panics, a NaN in JSON, a channel) fails that
+// one call, never the connection. Invoke, Send, StreamOf and uploads wait, as
+// long as their ctx allows, while 1 MiB or more is queued and not yet written.
+// Close stops the goroutines before it returns.
+//
+// No lock of the client's is held while user code runs: handlers, encoders
+// and decoders of values, sequences of uploads, the callbacks of Options, the
+// reconnect policy, the logger.
 //
 // # Streams
 //
@@ -104,8 +113,13 @@ type Conn struct {
 	ids        atomic.Uint64 // the next invocation id; never reset, as in the official clients
 	handlers   handlerTable
 	jobs       jobQueue
-	inHandler  atomic.Bool // the handlers' goroutine runs a handler
-	inCallback atomic.Bool // the watching goroutine runs a callback
+	dispatcher atomic.Uint64 // the id of the handlers' goroutine
+	watcher    atomic.Uint64 // the id of the watching goroutine, which runs the callbacks
+
+	handlerClose   sync.Once
+	handlerClosing chan struct{} // closed when a handler calls Close
+
+	onHandlersFull func() // for tests: called when the reader waits for the handlers
 
 	stop   context.Context // ends with Close: stops reconnecting
 	cancel context.CancelFunc
@@ -161,11 +175,12 @@ func newConn(rawURL string, opts Options) (*Conn, error) {
 		return nil, errors.New("client: negotiation can only be skipped when using the WebSocket transport directly")
 	}
 	c := &Conn{
-		url:        u,
-		opts:       opts.withDefaults(),
-		jobs:       jobQueue{wake: make(chan struct{}, 1)},
-		dispatched: make(chan struct{}),
-		done:       make(chan struct{}),
+		url:            u,
+		opts:           opts.withDefaults(),
+		jobs:           newJobQueue(),
+		handlerClosing: make(chan struct{}),
+		dispatched:     make(chan struct{}),
+		done:           make(chan struct{}),
 	}
 	c.log = c.opts.Logger
 	c.stop, c.cancel = context.WithCancel(context.Background())
@@ -282,11 +297,12 @@ func (c *Conn) Send(ctx context.Context, method string, args ...any) error {
 }
 
 // Close closes the connection: it sends a Close message to the server, closes
-// the transport, stops reconnecting, fails pending invocations, and waits for
-// the Conn's goroutines to end and for OnClosed to return. Close called from a
-// handler, or while one runs, does not wait for that handler (whose ctx is
-// done); called from a callback, it does not wait for the callback. Closing a
-// closed Conn does nothing.
+// the transport, stops reconnecting, fails pending invocations, ends the ctx of
+// the handlers, and waits for the Conn's goroutines to end, the running
+// handler and OnClosed included. A handler that ignores its ctx holds Close up
+// until it returns. Close called from a handler does not wait for that handler
+// (nor for the handlers' goroutine); called from a callback, it does not wait
+// for the callback. Closing a closed Conn does nothing.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	first := !c.closing
@@ -300,10 +316,23 @@ func (c *Conn) Close() error {
 			s.close()
 		}
 	}
-	if !c.inCallback.Load() {
+	me := goid()
+	inHandler, inCallback := me == c.dispatcher.Load(), me == c.watcher.Load()
+	if inHandler {
+		c.handlerClose.Do(func() { close(c.handlerClosing) })
+	}
+	if !inCallback {
 		<-c.done
 	}
-	if !c.inHandler.Load() {
+	switch {
+	case inHandler:
+	case inCallback:
+		// A handler that calls Close waits for the callbacks.
+		select {
+		case <-c.dispatched:
+		case <-c.handlerClosing:
+		}
+	default:
 		<-c.dispatched
 	}
 	return nil
@@ -312,6 +341,7 @@ func (c *Conn) Close() error {
 // watch follows the connection from Dial to the end: when a session ends it
 // reconnects, or closes the Conn for good.
 func (c *Conn) watch(s *session) {
+	c.watcher.Store(goid())
 	var err error
 	for s != nil {
 		<-s.done
@@ -409,10 +439,9 @@ func (c *Conn) become(state State, s *session) bool {
 	return true
 }
 
-// callback runs a callback of the user's.
+// callback runs a callback of the user's, on the watching goroutine, with no
+// lock held.
 func (c *Conn) callback(f func()) {
-	c.inCallback.Store(true)
-	defer c.inCallback.Store(false)
 	f()
 }
 

@@ -280,7 +280,8 @@ func TestCloseFromCallbacks(t *testing.T) {
 	c.On("Bye", func(context.Context, client.Args) (any, error) {
 		return nil, c.Close() // nor here
 	})
-	if err := c.Invoke(testCtx(t), "Callback", nil, "Bye", ""); err != nil {
+	// A Send, not an Invoke: Close may come before Callback's completion.
+	if err := c.Send(testCtx(t), "Callback", "Bye", ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := recv(t, closed, "OnClosed"); err != nil {
@@ -504,4 +505,44 @@ func TestMessagePack(t *testing.T) {
 	if s := recv(t, got, "Said"); s != "packed too" {
 		t.Errorf("Said got %q", s)
 	}
+}
+
+// TestCloseWaitsForHandler: Close ends a running handler's ctx and returns
+// only once the handler has returned.
+func TestCloseWaitsForHandler(t *testing.T) {
+	h := newHub(t, hub.Options{})
+	c := dial(t, h.url, client.Options{})
+	started, ctxDone, release := make(chan struct{}), make(chan error, 1), make(chan struct{})
+	var returned atomic.Bool
+	c.On("Hold", func(ctx context.Context, a client.Args) (any, error) {
+		close(started)
+		<-ctx.Done()
+		ctxDone <- ctx.Err()
+		<-release
+		returned.Store(true)
+		return nil, nil
+	})
+	if err := c.Invoke(testCtx(t), "Callback", nil, "Hold", ""); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, started, "the handler to start")
+	closed := make(chan struct{})
+	go func() {
+		c.Close()
+		close(closed)
+	}()
+	if err := recv(t, ctxDone, "the handler's ctx to end"); !errors.Is(err, context.Canceled) {
+		t.Errorf("the handler's ctx ended with %v", err)
+	}
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a handler runs")
+	default:
+	}
+	close(release)
+	recv(t, closed, "Close")
+	if !returned.Load() {
+		t.Error("Close returned before the handler")
+	}
+	checkNoClientGoroutines(t)
 }

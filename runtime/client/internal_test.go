@@ -156,3 +156,23 @@ func TestTransportEnd(t *testing.T) {
 		t.Errorf("invoke after the end = %v", err)
 	}
 }
+
+// TestBackpressureEnds: a call that waits for room fails when the session
+// ends, rather than wait for its ctx.
+func TestBackpressureEnds(t *testing.T) {
+	s, ft := newTestSession(t)
+	ctx := context.Background()
+	big := []any{strings.Repeat("x", maxQueued/2)}
+	// Nobody takes the writer's writes: the third call waits for room.
+	for range 2 {
+		if err := s.invoke(ctx, "", "Big", big, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.invoke(ctx, "", "Big", big, nil) }()
+	ft.abort()
+	if err := <-done; !errors.Is(err, ErrConnectionClosed) {
+		t.Errorf("invoke waiting for room when the session ends = %v, want ErrConnectionClosed", err)
+	}
+}

@@ -61,7 +61,9 @@ type Options struct {
 	// ServerTimeout ends a connection on which nothing arrived for this long,
 	// with ErrServerTimeout. Default 30 s; it should be twice the server's
 	// keep-alive interval. Long Polling has no server timeout, as in the
-	// official clients.
+	// official clients. It also bounds how long the connection's reader waits
+	// for a stream's consumer (see StreamOf) or for the handlers (see
+	// Conn.On).
 	ServerTimeout time.Duration
 	// HandshakeTimeout bounds the handshake, from sending the request to
 	// receiving the response. Default 15 s.

@@ -2,49 +2,55 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/hubgen/hubgen/runtime/internal/outq"
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
-// Limits of the outgoing queue.
-const (
-	// maxQueued is the size of queued records beyond which Invoke and Send
-	// wait for the writer.
-	maxQueued = 1 << 20
-	// maxKeptBuffer is the largest buffer kept for reuse.
-	maxKeptBuffer = 64 << 10
-)
+// maxQueued is the count of queued bytes, not yet written, beyond which
+// Invoke, Send, StreamOf and uploads wait for the writer.
+const maxQueued = 1 << 20
+
+// maxKeptBuffer is the largest read buffer kept for reuse.
+const maxKeptBuffer = 64 << 10
 
 // session is one connection to the server: a transport after a successful
-// handshake, with a goroutine that reads and one that writes. A Conn has a new
-// session after each reconnect.
+// handshake, with a goroutine that reads and an outgoing queue whose writer
+// runs on demand. A Conn has a new session after each reconnect.
+//
+// Every message is encoded by its sender, outside every lock, before it is
+// queued (see outq): a value that cannot be encoded fails that one message.
 type session struct {
 	c     *Conn
 	t     transport
 	id    string
 	proto protocol.Protocol
 
-	ctx     context.Context // handlers' context: ends with the session
+	ctx     context.Context // handlers' context: ends with the session, or at Close
 	cancel  context.CancelFunc
 	timeout *time.Timer // ends the session when the server is silent too long; nil on Long Polling
 
+	q         *outq.Queue
+	ping      []byte       // a Ping, encoded
+	keepAlive *time.Timer  // sends a Ping when nothing was written for the interval; nil on Long Polling
+	start     time.Time    // when the session started, for lastWrite
+	lastWrite atomic.Int64 // when the last write ended, as a time.Duration since start
+	queued    atomic.Int64 // bytes pushed, for the fast path of room
+	written   atomic.Int64 // bytes written, for the fast path of room
+
 	mu      sync.Mutex
-	out     []byte           // records waiting for the writer
-	free    []byte           // an empty buffer to swap with out
-	scratch protocol.Message // reused to encode
 	pending map[string]*call // invocations waiting for their Completion
-	room    chan struct{}    // closed when the writer takes out; nil when nobody waits
-	ending  bool             // nothing more is queued; the writer finishes
+	ending  bool             // nothing more is queued; the queue is closing
 	cause   error            // why the session ended
 	retry   bool             // reconnecting is allowed after it
 
-	quit  chan struct{} // closed when the session starts ending
-	wake  chan struct{} // capacity 1: there is something to write, or the session ends
-	wrote chan struct{} // closed when the writer is done
-	done  chan struct{} // closed when the session is over
+	quit chan struct{} // closed when the session starts ending
+	done chan struct{} // closed when the session is over
 }
 
 // call is an invocation waiting for its Completion, or a stream from the
@@ -66,19 +72,103 @@ func (c *Conn) newSession(t transport, id string, rest []byte) *session {
 		t:       t,
 		id:      id,
 		proto:   c.opts.Protocol,
+		start:   time.Now(),
 		pending: make(map[string]*call),
 		quit:    make(chan struct{}),
-		wake:    make(chan struct{}, 1),
-		wrote:   make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.ctx, s.cancel = context.WithCancel(c.stop)
+	s.q = outq.New(outq.Config{
+		Write: s.write,
+		Failed: func(err error) {
+			s.abort(fmt.Errorf("client: cannot write to the server: %w", err))
+		},
+		End:   t.closeWrite,
+		Yield: true,
+	})
+	s.ping, _ = s.proto.Append(nil, &protocol.Message{Type: protocol.Ping})
 	if _, ok := t.(inherentKeepAlive); !ok {
 		s.timeout = time.AfterFunc(c.opts.ServerTimeout, func() { s.abort(ErrServerTimeout) })
+		s.mu.Lock() // sendPing may run before the assignment
+		s.keepAlive = time.AfterFunc(c.opts.KeepAliveInterval, s.sendPing)
+		s.mu.Unlock()
 	}
-	go s.write()
 	go s.read(rest)
 	return s
+}
+
+// write is the queue's Write: one batch of whole messages in one transport
+// write.
+func (s *session) write(p []byte) error {
+	if err := s.t.write(p); err != nil {
+		return err
+	}
+	s.written.Add(int64(len(p)))
+	s.lastWrite.Store(int64(time.Since(s.start)))
+	return nil
+}
+
+// sendPing runs on the keep-alive timer: it queues a Ping when nothing was
+// written for the keep-alive interval, and sets the timer for the next check.
+func (s *session) sendPing() {
+	interval := s.c.opts.KeepAliveInterval
+	idle := time.Since(s.start) - time.Duration(s.lastWrite.Load())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ending {
+		return // endLocked stopped the timer; it must not start again
+	}
+	if idle >= interval {
+		s.q.Push(s.ping, false) // fails only when the queue is closing
+		idle = 0
+	}
+	s.keepAlive.Reset(interval - idle)
+}
+
+// encode encodes m into a pooled buffer, turning an error or a panic of a
+// user's value into an error.
+func (s *session) encode(m protocol.Message) (*outq.Buffer, error) {
+	b := outq.Get()
+	b.Msg = m
+	var err error
+	b.B, err = outq.Append(s.proto, b.B, &b.Msg)
+	if err != nil {
+		b.Free()
+		return nil, err
+	}
+	return b, nil
+}
+
+// enqueue hands an encoded message to the queue, which takes b over.
+func (s *session) enqueue(b *outq.Buffer) error {
+	s.queued.Add(int64(len(b.B)))
+	if _, err := s.q.PushBuffer(b, false); err != nil {
+		return s.endedErr()
+	}
+	return nil
+}
+
+// room waits, as long as ctx allows, while maxQueued bytes or more are queued
+// and not yet written.
+func (s *session) room(ctx context.Context) error {
+	if s.queued.Load()-s.written.Load() < maxQueued {
+		return nil
+	}
+	switch err := s.q.Wait(ctx, s.q.Queued()-maxQueued+1); {
+	case err == nil:
+		return nil
+	case errors.Is(err, outq.ErrClosed):
+		return s.endedErr()
+	default:
+		return err
+	}
+}
+
+// endedErr returns the error of a call on the session once it is ending.
+func (s *session) endedErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return endedError(s.cause)
 }
 
 // invoke queues an Invocation. A call, when given, waits for its Completion.
@@ -86,42 +176,42 @@ func (s *session) invoke(ctx context.Context, id, target string, args []any, cl 
 	return s.post(ctx, protocol.Message{Type: protocol.Invocation, InvocationID: id, Target: target, Arguments: args}, cl)
 }
 
-// post queues m: an Invocation, a StreamInvocation or an upload's StreamItem.
-// It waits, as long as ctx allows, while much is queued already. A call, when
-// given, waits for the Completion of m's invocation id.
+// post encodes and queues m, an Invocation or a StreamInvocation (see queue).
+// Arguments that cannot be encoded fail the call alone, with an error that
+// names its method.
 func (s *session) post(ctx context.Context, m protocol.Message, cl *call) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(s.out) >= maxQueued && !s.ending {
-		if s.room == nil {
-			s.room = make(chan struct{})
-		}
-		room := s.room
-		s.mu.Unlock()
-		select {
-		case <-room:
-		case <-ctx.Done():
-			s.mu.Lock()
-			return ctx.Err()
-		}
-		s.mu.Lock()
-	}
-	if s.ending {
-		return endedError(s.cause)
-	}
-	s.scratch = m
-	err := s.appendLocked(&s.scratch)
-	s.scratch = protocol.Message{}
+	b, err := s.encode(m)
 	if err != nil {
-		if m.Type == protocol.StreamItem {
-			return fmt.Errorf("client: cannot encode an item of upload stream %s: %w", m.InvocationID, err)
-		}
 		return fmt.Errorf("client: cannot encode the arguments of %q: %w", m.Target, err)
 	}
-	if cl != nil {
-		s.pending[m.InvocationID] = cl
+	return s.queue(ctx, b, m.InvocationID, cl)
+}
+
+// queue queues an encoded message, which it takes over. It waits, as long as
+// ctx allows, while much is queued already. A call, when given, waits for the
+// Completion of invocation id.
+func (s *session) queue(ctx context.Context, b *outq.Buffer, id string, cl *call) error {
+	if err := s.room(ctx); err != nil {
+		b.Free()
+		return err
 	}
-	s.signal()
+	if cl != nil {
+		s.mu.Lock()
+		if s.ending {
+			err := endedError(s.cause)
+			s.mu.Unlock()
+			b.Free()
+			return err
+		}
+		s.pending[id] = cl
+		s.mu.Unlock()
+	}
+	if err := s.enqueue(b); err != nil {
+		if cl != nil {
+			s.forget(id)
+		}
+		return err
+	}
 	return nil
 }
 
@@ -135,54 +225,56 @@ func (s *session) forget(id string) bool {
 	return ok
 }
 
-// complete answers an invocation from the server with a result or an error.
-func (s *session) complete(id string, result any, errText string) {
-	m := &protocol.Message{Type: protocol.Completion, InvocationID: id, Result: result, HasResult: errText == "", Error: errText}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ending {
-		return
-	}
-	if err := s.appendLocked(m); err != nil {
-		s.c.log.Error("client: cannot encode a handler's result", "id", id, "error", err)
-		m = &protocol.Message{Type: protocol.Completion, InvocationID: id, Error: "client: cannot encode the result: " + err.Error()}
-		if s.appendLocked(m) != nil {
+// complete answers an invocation of target from the server with a result or
+// an error. A result that cannot be encoded is answered with an error.
+func (s *session) complete(id, target string, result any, errText string) {
+	m := protocol.Message{Type: protocol.Completion, InvocationID: id, Result: result, HasResult: errText == "", Error: errText}
+	b, err := s.encode(m)
+	if err != nil {
+		s.c.log.Error("client: cannot encode a handler's result", "method", target, "id", id, "error", err)
+		m = protocol.Message{Type: protocol.Completion, InvocationID: id, Error: fmt.Sprintf("client: cannot encode the result of %q: %v", target, err)}
+		if b, err = s.encode(m); err != nil {
 			return
 		}
 	}
-	s.signal()
+	s.enqueue(b) // fails only when the session is ending
 }
 
 // close ends the session at the user's request: it sends a Close message and
 // closes the transport after it.
 func (s *session) close() {
+	last, _ := s.proto.Append(nil, &protocol.Message{Type: protocol.Close})
 	s.mu.Lock()
-	if !s.ending {
-		s.appendLocked(&protocol.Message{Type: protocol.Close})
-	}
+	first := s.endLocked(errClosedByUser, false)
 	s.mu.Unlock()
-	s.end(errClosedByUser, false)
+	if first {
+		s.q.Close(last)
+	}
 }
 
-// end marks the session as ending for cause, unless it already is, and wakes
-// the writer to finish.
+// end marks the session as ending for cause, unless it already is: what is
+// queued goes out, then the transport's side ends.
 func (s *session) end(cause error, retry bool) {
 	s.mu.Lock()
-	s.endLocked(cause, retry)
+	first := s.endLocked(cause, retry)
 	s.mu.Unlock()
-	s.signal()
+	if first {
+		s.q.Close(nil)
+	}
 }
 
-func (s *session) endLocked(cause error, retry bool) {
+// endLocked marks the session as ending, unless it already is; it reports
+// whether it did. The caller then closes or discards the queue.
+func (s *session) endLocked(cause error, retry bool) bool {
 	if s.ending {
-		return
+		return false
 	}
 	s.ending, s.cause, s.retry = true, cause, retry
 	close(s.quit)
-	if s.room != nil {
-		close(s.room)
-		s.room = nil
+	if s.keepAlive != nil {
+		s.keepAlive.Stop()
 	}
+	return true
 }
 
 // abort ends the session at once.
@@ -199,93 +291,6 @@ func (s *session) result() (retry bool, cause error) {
 	return s.retry, s.cause
 }
 
-func (s *session) appendLocked(m *protocol.Message) error {
-	n := len(s.out)
-	out, err := s.proto.Append(s.out, m)
-	if err != nil {
-		s.out = out[:n]
-		return err
-	}
-	s.out = out
-	return nil
-}
-
-func (s *session) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-var pingMessage = protocol.Message{Type: protocol.Ping}
-
-// write sends what is queued, all of it in one frame, and a Ping when nothing
-// was sent for the keep-alive interval. When the session ends it sends what is
-// left and ends the transport's side.
-func (s *session) write() {
-	defer close(s.wrote)
-	interval := s.c.opts.KeepAliveInterval
-	keepAlive := time.NewTimer(interval)
-	defer keepAlive.Stop()
-	pings := keepAlive.C
-	if _, ok := s.t.(inherentKeepAlive); ok {
-		pings = nil
-	}
-	for {
-		select {
-		case <-s.wake:
-		case <-pings:
-			s.mu.Lock()
-			if !s.ending {
-				s.appendLocked(&pingMessage)
-			}
-			s.mu.Unlock()
-		}
-		for {
-			b, ending := s.take()
-			if len(b) == 0 {
-				if ending {
-					s.t.closeWrite()
-					return
-				}
-				break
-			}
-			err := s.t.write(b)
-			s.give(b)
-			if err != nil {
-				s.abort(fmt.Errorf("client: cannot write to the server: %w", err))
-				return
-			}
-			keepAlive.Reset(interval)
-		}
-	}
-}
-
-// take takes the queued records, and lets waiting senders in.
-func (s *session) take() ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.out
-	s.out, s.free = s.free, nil
-	if s.room != nil {
-		close(s.room)
-		s.room = nil
-	}
-	return b, s.ending
-}
-
-// give returns a written buffer for reuse.
-func (s *session) give(b []byte) {
-	if cap(b) > maxKeptBuffer {
-		return
-	}
-	s.mu.Lock()
-	if s.free == nil {
-		s.free = b[:0]
-	}
-	s.mu.Unlock()
-}
-
 // read handles what the server sends, starting with rest, the bytes that came
 // with the handshake response. When the transport ends it ends the session.
 func (s *session) read(rest []byte) {
@@ -295,10 +300,9 @@ func (s *session) read(rest []byte) {
 	}
 	s.mu.Lock()
 	s.endLocked(err, true)
-	s.out = s.out[:0] // the session is over: what is queued will not be sent
 	s.mu.Unlock()
-	s.signal()
-	<-s.wrote
+	s.q.Discard() // the session is over: what is queued will not be sent
+	<-s.q.Done()
 	s.t.abort()
 	s.cancel()
 	s.mu.Lock()
@@ -350,7 +354,7 @@ func (s *session) receive(buf []byte) error {
 func (s *session) handle(m *protocol.Message) (closed bool, err error) {
 	switch m.Type {
 	case protocol.Invocation:
-		s.c.jobs.push(job{s: s, id: m.InvocationID, target: m.Target, args: Args{proto: s.proto, raw: protocol.CloneRaw(m.RawArguments)}})
+		s.handOver(job{s: s, id: m.InvocationID, target: m.Target, args: Args{proto: s.proto, raw: protocol.CloneRaw(m.RawArguments)}})
 	case protocol.Completion:
 		s.mu.Lock()
 		cl := s.pending[m.InvocationID]

@@ -239,19 +239,12 @@ func (s *session) waitConsumer(id string, cl *call, raw protocol.Raw) {
 // an upload, without waiting for room. It does nothing once the session is
 // ending.
 func (s *session) push(m protocol.Message) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ending {
-		return
-	}
-	s.scratch = m
-	err := s.appendLocked(&s.scratch)
-	s.scratch = protocol.Message{}
+	b, err := s.encode(m)
 	if err != nil {
 		s.c.log.Error("client: cannot encode a message", "type", m.Type, "id", m.InvocationID, "error", err)
 		return
 	}
-	s.signal()
+	s.enqueue(b) // fails only when the session is ending
 }
 
 // nextID returns a new invocation or stream id.
@@ -311,8 +304,9 @@ func (u uploadSeq[T]) each(f func(item any) bool) error {
 
 // uploads are the upload streams of one call.
 type uploads struct {
-	ids  []string
-	seqs []Upload
+	target string // the call's method
+	ids    []string
+	seqs   []Upload
 }
 
 // takeUploads takes the Upload arguments out of args and gives each a stream
@@ -345,6 +339,7 @@ func (c *Conn) takeUploads(args []any) ([]any, *uploads) {
 func (ups *uploads) message(typ protocol.Type, id, target string, args []any) protocol.Message {
 	m := protocol.Message{Type: typ, InvocationID: id, Target: target, Arguments: args}
 	if ups != nil {
+		ups.target = target
 		m.StreamIDs = ups.ids
 	}
 	return m
@@ -359,7 +354,7 @@ func (s *session) upload(ctx context.Context, ups *uploads) (stop func()) {
 	left.Store(int32(len(ups.ids)))
 	for i, id := range ups.ids {
 		go func() {
-			s.pump(call, ctx, id, ups.seqs[i])
+			s.pump(call, ctx, ups.target, id, ups.seqs[i])
 			if left.Add(-1) == 0 {
 				cancel()
 			}
@@ -372,13 +367,18 @@ func (s *session) upload(ctx context.Context, ups *uploads) (stop func()) {
 // sequence's error if it yielded one, or with the call's ctx's error if ctx
 // (the call's, or a child that ends with the call) ended first. It sends nothing
 // more once the session is ending.
-func (s *session) pump(call, ctx context.Context, id string, u Upload) {
+func (s *session) pump(call, ctx context.Context, target, id string, u Upload) {
 	var sendErr error
 	err := s.each(u, func(item any) bool {
 		if sendErr = ctx.Err(); sendErr != nil {
 			return false
 		}
-		sendErr = s.post(ctx, protocol.Message{Type: protocol.StreamItem, InvocationID: id, Item: item}, nil)
+		b, err := s.encode(protocol.Message{Type: protocol.StreamItem, InvocationID: id, Item: item})
+		if err != nil {
+			sendErr = fmt.Errorf("client: cannot encode an item of upload stream %s of %q: %w", id, target, err)
+			return false
+		}
+		sendErr = s.queue(ctx, b, "", nil)
 		return sendErr == nil
 	})
 	if sendErr != nil {

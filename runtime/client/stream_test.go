@@ -142,6 +142,19 @@ func (h *streamHub) methods() []hub.Method {
 			}
 			return strings.Join(parts, sep), nil
 		}},
+		{Name: "Ignore", Args: 1, Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
+			// Takes any argument, and does nothing with it.
+			return nil, nil
+		}},
+		{Name: "Drain", Uploads: 1, Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
+			// Reads its upload, of any items, and fails with its error.
+			for _, err := range hub.Upload[any](a, 0) {
+				if err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		}},
 		{Name: "CheckUpload", Uploads: 1, Void: true, Call: func(ctx context.Context, a hub.Args) (any, error) {
 			// Reads its upload and reports how it ended, then fails with it.
 			var err error

@@ -251,45 +251,63 @@ func testPairReconnect(t *testing.T, p pair) {
 	echoWorks(t, ctx, c, "again")
 }
 
-// TestHTTPTransportKeepAlive checks that Server-Sent Events have pings and a
-// server timeout, and that Long Polling has neither.
+// TestHTTPTransportKeepAlive checks that Server-Sent Events have pings, and
+// that Long Polling has neither pings nor a server timeout. It waits on
+// requests, not on time: pings are POSTs, and idle polls end after 100 ms.
 func TestHTTPTransportKeepAlive(t *testing.T) {
 	for _, p := range []pair{{client.ServerSentEvents, protocol.JSON}, {client.LongPolling, protocol.JSON}} {
 		t.Run(p.String(), func(t *testing.T) {
-			// Both sides would time out within 300 ms without the other's
-			// pings, and polls end after 100 ms without data.
+			// The timeouts are far longer than the pings' interval, so that a
+			// loaded machine does not miss them; Long Polling's server timeout
+			// would end the connection within 4 polls if it had one.
 			h := newPairHub(t, "127.0.0.1:0", hub.Options{
 				KeepAliveInterval: 50 * time.Millisecond,
-				ClientTimeout:     300 * time.Millisecond,
+				ClientTimeout:     2 * time.Second,
 				PollTimeout:       100 * time.Millisecond,
 			})
-			var posts atomic.Int32
+			serverTimeout := 2 * time.Second
+			if p.transport == client.LongPolling {
+				serverTimeout = 150 * time.Millisecond
+			}
+			var idle atomic.Bool // the test waits; nothing is sent but pings
+			posts, polls := make(chan struct{}, 1000), make(chan struct{}, 1000)
 			hc := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
-				if r.Method == http.MethodPost && !strings.HasSuffix(r.URL.Path, "/negotiate") {
-					posts.Add(1)
+				post := r.Method == http.MethodPost && !strings.HasSuffix(r.URL.Path, "/negotiate")
+				resp, err := http.DefaultTransport.RoundTrip(r)
+				switch {
+				case !idle.Load():
+				case post:
+					posts <- struct{}{}
+				case r.Method == http.MethodGet && err == nil:
+					polls <- struct{}{}
 				}
-				return http.DefaultTransport.RoundTrip(r)
+				return resp, err
 			})}
 			closed := make(chan error, 1)
 			c := dialPair(t, h, p, client.Options{
 				HTTPClient:        hc,
 				KeepAliveInterval: 50 * time.Millisecond,
-				ServerTimeout:     150 * time.Millisecond,
+				ServerTimeout:     serverTimeout,
 				Reconnect:         client.NoReconnect,
 				OnClosed:          func(err error) { closed <- err },
 			})
-			before := posts.Load()
-			select {
-			case err := <-closed:
-				t.Fatalf("closed while idle: %v", err)
-			case <-time.After(700 * time.Millisecond): // a wait for nothing to happen
+			idle.Store(true)
+			event, n := posts, 3 // pings
+			if p.transport == client.LongPolling {
+				event, n = polls, 4 // idle polls
 			}
-			pings := posts.Load() - before
-			if p.transport == client.LongPolling && pings != 0 {
-				t.Errorf("%d sends while idle on Long Polling, want none", pings)
+			for range n {
+				select {
+				case err := <-closed:
+					t.Fatalf("closed while idle: %v", err)
+				case <-event:
+				case <-time.After(10 * time.Second):
+					t.Fatal("timed out waiting for a request")
+				}
 			}
-			if p.transport == client.ServerSentEvents && pings == 0 {
-				t.Error("no pings while idle on Server-Sent Events")
+			idle.Store(false)
+			if p.transport == client.LongPolling && len(posts) != 0 {
+				t.Errorf("%d sends while idle on Long Polling, want none", len(posts))
 			}
 			var s string
 			if err := c.Invoke(testCtx(t), "Echo", &s, "still here"); err != nil || s != "still here" {
