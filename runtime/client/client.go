@@ -310,11 +310,13 @@ func (c *Conn) Close() error {
 	s := c.sess
 	c.mu.Unlock()
 	if first {
-		c.cancel()
-		c.jobs.close()
+		// The session ends first: the handlers that see their ctx end answer
+		// no more.
 		if s != nil {
 			s.close()
 		}
+		c.cancel()
+		c.jobs.close()
 	}
 	me := goid()
 	inHandler, inCallback := me == c.dispatcher.Load(), me == c.watcher.Load()

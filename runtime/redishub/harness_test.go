@@ -244,6 +244,7 @@ type testClient struct {
 	// blocked, when not nil, holds Ask's answer back until it is closed.
 	mu      sync.Mutex
 	blocked chan struct{}
+	asked   chan struct{} // receives when a blocked Ask starts waiting
 }
 
 // connect dials a hub as user (none when ""). It returns once the server has
@@ -268,7 +269,7 @@ func connectURL(t testing.TB, url, name, user string, proto protocol.Protocol) *
 
 // dial is connectURL for any goroutine: the caller closes the client.
 func dial(ctx context.Context, url, name, user string, proto protocol.Protocol, log *slog.Logger) (*testClient, error) {
-	c := &testClient{name: name, got: make(chan string, 1000)}
+	c := &testClient{name: name, got: make(chan string, 1000), asked: make(chan struct{}, 1)}
 	header := http.Header{}
 	if user != "" {
 		header.Set("X-User", user)
@@ -293,6 +294,10 @@ func dial(ctx context.Context, url, name, user string, proto protocol.Protocol, 
 				blocked := c.blocked
 				c.mu.Unlock()
 				if blocked != nil {
+					select {
+					case c.asked <- struct{}{}:
+					default:
+					}
 					select {
 					case <-blocked:
 					case <-ctx.Done():

@@ -279,7 +279,7 @@ func testClientResults(t *testing.T, c cluster) {
 	f.b2.mu.Unlock()
 	done := make(chan error, 1)
 	go func() { done <- f.a.Clients().Client(f.b2.ID()).Invoke(ctx, "Ask", nil, "q") }()
-	time.Sleep(100 * time.Millisecond) // let the invocation reach the client
+	<-f.b2.asked // the invocation reached the client
 	f.b2.Close()
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "disconnected") {
 		t.Errorf("asking a client that disconnects: %v, want an error that says it disconnected", err)
