@@ -70,7 +70,9 @@ func TestRecordsWithHandshake(t *testing.T) {
 
 func TestClientResults(t *testing.T) {
 	completions := make(chan protocol.Message, 10)
+	ready := make(chan struct{}) // closed once the handler added with On is in place
 	s := newRawServer(t, func(ws *websocket.Conn) {
+		<-ready
 		send(ws,
 			`{"type":1,"target":"add","arguments":[1,1]}`,  // no id: no answer
 			`{"type":1,"target":"Missing","arguments":[]}`, // no id, no handler: no answer
@@ -108,6 +110,7 @@ func TestClientResults(t *testing.T) {
 		"Twice": func(context.Context, client.Args) (any, error) { return 1, nil },
 	}})
 	c.On("twice", func(context.Context, client.Args) (any, error) { return 2, nil })
+	close(ready)
 
 	want := []struct{ id, result, err string }{
 		{"a", "5", ""},
