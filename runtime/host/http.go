@@ -29,8 +29,8 @@ const (
 // HTTPServer returns a [Service] that serves srv on srv.Addr (":http" if
 // empty), with TLS if srv.TLSConfig is set (it must hold the certificates).
 //
-// HTTPServer sets safe limits on srv where the caller left them zero; a
-// non-zero value is kept:
+// HTTPServer sets safe limits on srv itself, when called, where the caller
+// left them zero; a non-zero value is kept:
 //   - ReadHeaderTimeout: [DefaultReadHeaderTimeout], unless ReadTimeout is
 //     positive (net/http then bounds the headers by ReadTimeout);
 //   - IdleTimeout: [DefaultIdleTimeout], unless ReadTimeout is positive
@@ -43,10 +43,10 @@ const (
 // that). ReadTimeout and WriteTimeout get no default (zero: no timeout),
 // because they bound a whole request and its response: they would cut the
 // long-lived responses of a hub, Server-Sent Events streams and long polls
-// (which wait up to the hub's PollTimeout). ReadHeaderTimeout and
-// IdleTimeout only run while the server waits for a request's headers, so
-// they cut no response, nor a WebSocket (net/http clears the connection's
-// deadlines when the hub takes it over).
+// (which wait up to the hub's PollTimeout), as they do when set by the
+// caller. ReadHeaderTimeout and IdleTimeout only run while the server waits
+// for a request's headers, so they cut no response, nor a WebSocket
+// (net/http clears the connection's deadlines when the hub takes it over).
 //
 // Start listens before it returns, so an address that cannot be bound fails
 // Start; it then serves in a goroutine. Serving ending for any reason but
