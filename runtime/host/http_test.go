@@ -232,8 +232,7 @@ func slowClient(t *testing.T, addr string) <-chan error {
 	}
 	closed := make(chan error, 1)
 	stop := make(chan struct{})
-	go func() { // the writer
-		defer c.Close()
+	go func() { // the writer; the reader closes the connection
 		header := "GET / HTTP/1.1\r\nHost: slow\r\nX-Slow: "
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
@@ -253,6 +252,7 @@ func slowClient(t *testing.T, addr string) <-chan error {
 		}
 	}()
 	go func() { // the reader
+		defer c.Close()
 		defer close(stop)
 		// A bound on the test, should the server never close.
 		c.SetReadDeadline(time.Now().Add(30 * time.Second))
