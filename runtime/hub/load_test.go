@@ -299,12 +299,9 @@ func TestStalledClientIsDroppedOthersGetEverything(t *testing.T) {
 		if sent > 100_000 {
 			t.Fatal("the stalled client was never dropped")
 		}
-		for i, r := range readers {
+		for _, r := range readers {
 			if sent-r.got >= window {
 				r.next(t)
-				if t.Failed() {
-					t.Fatalf("healthy client %d", i)
-				}
 			}
 		}
 		if err := h.Clients().All().Send(ctx, "T", sent, time.Now().UnixNano(), payload); err != nil {
