@@ -252,44 +252,65 @@ func testPairReconnect(t *testing.T, p pair) {
 }
 
 // TestHTTPTransportKeepAlive checks that Server-Sent Events have pings and a
-// server timeout, and that Long Polling has neither.
+// server timeout, and that Long Polling has neither. It waits for the
+// connection to be idle past both sides' timeouts by counting pings or
+// polls, not for a time.
 func TestHTTPTransportKeepAlive(t *testing.T) {
+	const (
+		keepAlive   = 50 * time.Millisecond
+		timeout     = time.Second // 20 keep-alive intervals: room for a slow machine
+		pollTimeout = 100 * time.Millisecond
+	)
 	for _, p := range []pair{{client.ServerSentEvents, protocol.JSON}, {client.LongPolling, protocol.JSON}} {
 		t.Run(p.String(), func(t *testing.T) {
-			// Both sides would time out within 300 ms without the other's
-			// pings, and polls end after 100 ms without data.
+			// Both sides would time out within a second without the
+			// other's pings, and polls end after 100 ms without data.
 			h := newPairHub(t, "127.0.0.1:0", hub.Options{
-				KeepAliveInterval: 50 * time.Millisecond,
-				ClientTimeout:     300 * time.Millisecond,
-				PollTimeout:       100 * time.Millisecond,
+				KeepAliveInterval: keepAlive,
+				ClientTimeout:     timeout,
+				PollTimeout:       pollTimeout,
 			})
-			var posts atomic.Int32
+			// Timers fire no earlier than set: this many pings (Server-Sent
+			// Events) or polls (Long Polling), each at least an interval
+			// after the one before, span more than the timeouts.
+			wait, need := http.MethodPost, int32(timeout/keepAlive)+2
+			if p.transport == client.LongPolling {
+				wait, need = http.MethodGet, int32(timeout/pollTimeout)+2
+			}
+			var counting atomic.Bool
+			var posts, requests atomic.Int32
+			idleEnough := make(chan struct{})
+			var once sync.Once
 			hc := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
-				if r.Method == http.MethodPost && !strings.HasSuffix(r.URL.Path, "/negotiate") {
-					posts.Add(1)
+				if counting.Load() && !strings.HasSuffix(r.URL.Path, "/negotiate") {
+					n := requests.Add(1)
+					if r.Method == http.MethodPost {
+						n = posts.Add(1)
+					}
+					if r.Method == wait && n >= need {
+						once.Do(func() { close(idleEnough) })
+					}
 				}
 				return http.DefaultTransport.RoundTrip(r)
 			})}
 			closed := make(chan error, 1)
 			c := dialPair(t, h, p, client.Options{
 				HTTPClient:        hc,
-				KeepAliveInterval: 50 * time.Millisecond,
-				ServerTimeout:     150 * time.Millisecond,
+				KeepAliveInterval: keepAlive,
+				ServerTimeout:     timeout,
 				Reconnect:         client.NoReconnect,
 				OnClosed:          func(err error) { closed <- err },
 			})
-			before := posts.Load()
+			counting.Store(true)
 			select {
 			case err := <-closed:
 				t.Fatalf("closed while idle: %v", err)
-			case <-time.After(700 * time.Millisecond): // a wait for nothing to happen
+			case <-idleEnough:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("after 30 s idle: %d pings, %d requests; want %d %ss", posts.Load(), requests.Load(), need, wait)
 			}
-			pings := posts.Load() - before
-			if p.transport == client.LongPolling && pings != 0 {
-				t.Errorf("%d sends while idle on Long Polling, want none", pings)
-			}
-			if p.transport == client.ServerSentEvents && pings == 0 {
-				t.Error("no pings while idle on Server-Sent Events")
+			if n := posts.Load(); p.transport == client.LongPolling && n != 0 {
+				t.Errorf("%d sends while idle on Long Polling, want none", n)
 			}
 			var s string
 			if err := c.Invoke(testCtx(t), "Echo", &s, "still here"); err != nil || s != "still here" {
