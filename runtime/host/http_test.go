@@ -310,6 +310,13 @@ func TestHTTPServerCutsSlowHeaders(t *testing.T) {
 	if body := <-get("http://" + ln.Addr().String()); body != "served" {
 		t.Errorf("a normal request while %d slow ones hang on: %q", slow, body)
 	}
+	for i, c := range closed {
+		select {
+		case err := <-c:
+			t.Fatalf("slow client %d was cut off before its deadline: %v", i, err)
+		default:
+		}
+	}
 	ln.release()
 	for i, c := range closed {
 		if err := <-c; !closedByPeer(err) {
