@@ -7,10 +7,46 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"time"
+)
+
+// The limits [HTTPServer] and [HTTPServerListener] give an [http.Server] on
+// which the field is zero.
+const (
+	// DefaultReadHeaderTimeout bounds the time a client has to send a
+	// request's line and headers, so that clients that send them slowly, or
+	// never finish, cannot hold connections (and file descriptors) forever.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultIdleTimeout bounds the time a kept-alive connection may wait
+	// for its next request.
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultMaxHeaderBytes caps a request's line and headers; net/http's
+	// own default, [http.DefaultMaxHeaderBytes], is 1 MiB. 64 KiB leaves room
+	// for large cookies and access tokens in the URL.
+	DefaultMaxHeaderBytes = 64 << 10
 )
 
 // HTTPServer returns a [Service] that serves srv on srv.Addr (":http" if
 // empty), with TLS if srv.TLSConfig is set (it must hold the certificates).
+//
+// HTTPServer sets safe limits on srv itself, when called, where the caller
+// left them zero; a non-zero value is kept:
+//   - ReadHeaderTimeout: [DefaultReadHeaderTimeout], unless ReadTimeout is
+//     positive (net/http then bounds the headers by ReadTimeout);
+//   - IdleTimeout: [DefaultIdleTimeout], unless ReadTimeout is positive
+//     (net/http then uses it as the idle timeout);
+//   - MaxHeaderBytes: [DefaultMaxHeaderBytes].
+//
+// To opt out of a timeout, set it negative: net/http then applies none. To
+// allow net/http's 1 MiB of headers, set MaxHeaderBytes to
+// [http.DefaultMaxHeaderBytes] (net/http also reads a negative value as
+// that). ReadTimeout and WriteTimeout get no default (zero: no timeout),
+// because they bound a whole request and its response: they would cut the
+// long-lived responses of a hub, Server-Sent Events streams and long polls
+// (which wait up to the hub's PollTimeout), as they do when set by the
+// caller. ReadHeaderTimeout and IdleTimeout only run while the server waits
+// for a request's headers, so they cut no response, nor a WebSocket
+// (net/http clears the connection's deadlines when the hub takes it over).
 //
 // Start listens before it returns, so an address that cannot be bound fails
 // Start; it then serves in a goroutine. Serving ending for any reason but
@@ -25,13 +61,30 @@ import (
 // waiting for them. Work that Stop must wait for belongs in a separate
 // Service added after the server, which the host stops before it.
 func HTTPServer(srv *http.Server) Service {
+	setDefaults(srv)
 	return &httpServer{srv: srv}
 }
 
-// HTTPServerListener is like [HTTPServer] but serves on ln, which it closes
-// at Stop.
+// HTTPServerListener is like [HTTPServer], with the same defaults, but
+// serves on ln, which it closes at Stop.
 func HTTPServerListener(srv *http.Server, ln net.Listener) Service {
+	setDefaults(srv)
 	return &httpServer{srv: srv, ln: ln}
+}
+
+// setDefaults fills in the limits HTTPServer documents.
+func setDefaults(srv *http.Server) {
+	if srv.ReadTimeout <= 0 {
+		if srv.ReadHeaderTimeout == 0 {
+			srv.ReadHeaderTimeout = DefaultReadHeaderTimeout
+		}
+		if srv.IdleTimeout == 0 {
+			srv.IdleTimeout = DefaultIdleTimeout
+		}
+	}
+	if srv.MaxHeaderBytes == 0 {
+		srv.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
 }
 
 type httpServer struct {

@@ -27,11 +27,27 @@ func negotiateOnce(s *Server) (*httptest.ResponseRecorder, string) {
 	return w, n.ConnectionToken
 }
 
+// age makes every pending negotiation older by d, as if d had passed.
+func (s *Server) age(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for token, p := range s.pending {
+		p.created = p.created.Add(-d)
+		s.pending[token] = p
+	}
+}
+
 // Clients that negotiate and never connect cost nothing after
 // HandshakeTimeout, and no more than MaxPending of them are kept meanwhile:
 // an unauthenticated client cannot grow the server's memory with negotiates.
+//
+// The handshake timeout is long, so that none expires while the test fills
+// the cap however slow the machine; the test then ages them past it. The
+// short keep-alive interval makes the heartbeat, which expires them, tick
+// often.
 func TestPendingNegotiationsExpireAndAreCapped(t *testing.T) {
-	s := New(nil, Options{HandshakeTimeout: 200 * time.Millisecond, MaxPending: 1000, Logger: slog.New(slog.DiscardHandler)})
+	const timeout = time.Hour
+	s := New(nil, Options{HandshakeTimeout: timeout, KeepAliveInterval: 20 * time.Millisecond, MaxPending: 1000, Logger: slog.New(slog.DiscardHandler)})
 	defer s.Shutdown(context.Background())
 	var before runtime.MemStats
 	runtime.GC()
@@ -47,16 +63,21 @@ func TestPendingNegotiationsExpireAndAreCapped(t *testing.T) {
 	var during runtime.MemStats
 	runtime.ReadMemStats(&during)
 	t.Logf("1000 pending negotiations: %d pending, heap in use %+d KiB", s.pendingCount(), (int64(during.HeapInuse)-int64(before.HeapInuse))>>10)
+	if n := s.pendingCount(); n != 1000 {
+		t.Errorf("%d negotiations pending, want 1000", n)
+	}
 	if w, _ := negotiateOnce(s); w.Code != http.StatusServiceUnavailable {
 		t.Errorf("negotiate past MaxPending: %d, want 503", w.Code)
 	}
-	// The heartbeat drops them after the handshake timeout.
+	// The heartbeat drops them once they are older than the handshake
+	// timeout.
+	s.age(timeout + time.Second)
 	deadline := time.Now().Add(10 * time.Second)
 	for s.pendingCount() > 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d negotiations still pending", s.pendingCount())
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	// Their tokens are worthless now, and there is room for new clients.
 	w := httptest.NewRecorder()
