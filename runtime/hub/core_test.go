@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -302,7 +303,7 @@ func openVanishing(t *testing.T, h *testHub, transport string) vanishing {
 			t.Fatalf("handshake response %q", got)
 		}
 		return vanishing{
-			send:   func(r string) { do(t, "POST", url, r+rs, nil) },
+			send:   postAsync(t, url),
 			vanish: func() { events.resp.Body.Close() },
 		}
 	default:
@@ -316,8 +317,27 @@ func openVanishing(t *testing.T, h *testHub, transport string) vanishing {
 			t.Fatalf("handshake response %q", body)
 		}
 		// The client stops polling: it is gone after the disconnect timeout.
-		return vanishing{send: func(r string) { do(t, "POST", url, r+rs, nil) }, vanish: func() {}}
+		return vanishing{send: postAsync(t, url), vanish: func() {}}
 	}
+}
+
+// postAsync returns a send that POSTs each record on a goroutine of its own,
+// in order: a POST that carries an invocation answers only when the reader
+// has handled it, as the hub runs the invocation on the POST's goroutine.
+func postAsync(t *testing.T, url string) func(record string) {
+	records := make(chan string, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for r := range records {
+			resp, err := http.Post(url, "text/plain", strings.NewReader(r+rs))
+			if err == nil {
+				resp.Body.Close()
+			}
+		}
+	}()
+	t.Cleanup(func() { close(records); <-done })
+	return func(r string) { records <- r }
 }
 
 // TestQuickCancelIsNeverLost: a CancelInvocation right behind its
@@ -386,6 +406,7 @@ func TestCloseErrorReachesOnDisconnected(t *testing.T) {
 	h := newTestHub(t, hub.Options{Logger: quietLogger(), OnDisconnected: func(ctx context.Context, c *hub.Conn, err error) { got <- err }})
 	c := connect(t, h.url)
 	c.send(`{"type":7,"error":"the client failed"}`)
+	c.closed() // answers the server's close frame
 	err := <-got
 	var he *hub.Error
 	if !errors.As(err, &he) || he.Message != "the client failed" {
@@ -415,8 +436,7 @@ func TestQuickCancelFromTheGoClient(t *testing.T) {
 		running.Add(1)
 		return func(yield func(any, error) bool) {
 			defer running.Done()
-			for i := 0; yield(i, nil); i++ {
-			}
+			yield(0, nil)
 			<-ctx.Done()
 			ended <- struct{}{}
 		}, nil
