@@ -40,7 +40,7 @@ type wsTransport struct {
 
 // takeoverAfter is how long a frame may be in handling before the heartbeat
 // starts a standby reader.
-const takeoverAfter = 100 * time.Millisecond
+const takeoverAfter = 20 * time.Millisecond
 
 // maxInbox is how many bytes a standby reader queues for a deposed one before
 // it stops reading, which holds the client back.
