@@ -253,7 +253,7 @@ func (c *Conn) completed(m *protocol.Message) {
 // closeWith queues a last message, if any, and closes the connection after it.
 func (c *Conn) closeWith(last *protocol.Message, allowReconnect bool) {
 	var b []byte
-	if last != nil && c.proto != nil {
+	if last != nil && c.handshook.Load() { // which orders the read of c.proto after its write
 		last.AllowReconnect = allowReconnect
 		b, _ = outq.Append(c.proto, nil, last) // texts and flags only: it cannot fail
 	}

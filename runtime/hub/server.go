@@ -81,7 +81,7 @@ type Server struct {
 	tokens  map[string]*Conn       // open, by connection token
 	conns   map[*Conn]struct{}
 	beating bool          // the heartbeat goroutine runs
-	stop    chan struct{} // closed by Shutdown to end the heartbeat
+	wake    chan struct{} // capacity 1: Shutdown, or its last connection gone, asks the heartbeat to look again
 	closed  bool          // Shutdown was called
 	drained chan struct{} // closed when the last connection is gone after Shutdown
 }
@@ -105,7 +105,7 @@ func New(methods []Method, opts Options) *Server {
 		pending: make(map[string]pendingConn),
 		tokens:  make(map[string]*Conn),
 		conns:   make(map[*Conn]struct{}),
-		stop:    make(chan struct{}),
+		wake:    make(chan struct{}, 1),
 	}
 	s.log = s.opts.Logger
 	s.splitFilters()
@@ -283,9 +283,12 @@ func (s *Server) forget(c *Conn, cause error) {
 	if c.token != "" {
 		delete(s.tokens, c.token)
 	}
-	if s.closed && len(s.conns) == 0 && s.drained != nil {
-		close(s.drained)
-		s.drained = nil
+	if s.closed && len(s.conns) == 0 {
+		if s.drained != nil {
+			close(s.drained)
+			s.drained = nil
+		}
+		s.wakeBeat() // to end
 	}
 	s.mu.Unlock()
 }
@@ -346,6 +349,14 @@ func (s *Server) startBeatLocked() {
 // deliveries at 10,000 connections with half a second, in the bench).
 const heartbeat = time.Second
 
+// wakeBeat asks the heartbeat to look again at once.
+func (s *Server) wakeBeat() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
 // beat is the server's heartbeat: it pings idle connections and expires
 // negotiations that never connected. It ends when there is nothing to watch.
 func (s *Server) beat() {
@@ -358,8 +369,8 @@ func (s *Server) beat() {
 		var now time.Time
 		select {
 		case now = <-ticker.C:
-		case <-s.stop:
-			return
+		case <-s.wake:
+			now = time.Now()
 		}
 		s.mu.Lock()
 		for token, p := range s.pending {
@@ -386,11 +397,11 @@ func (s *Server) beat() {
 // connections are gone or ctx ends; then it cuts the rest off.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.stop)
-	}
+	// The heartbeat goes on until the last connection is gone: a WebSocket
+	// whose reader is in a hub method needs it to see its client go.
+	s.closed = true
 	clear(s.pending)
+	s.wakeBeat()
 	conns := slices.Collect(maps.Keys(s.conns))
 	var drained chan struct{}
 	if len(s.conns) > 0 {
