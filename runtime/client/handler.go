@@ -234,12 +234,8 @@ func (s *session) handOver(j job) {
 	if full == nil {
 		return
 	}
-	limit := s.c.opts.ServerTimeout
-	if s.timeout != nil { // Long Polling has none
-		s.timeout.Stop()
-		defer s.timeout.Reset(limit)
-	}
-	stall := time.NewTimer(limit)
+	defer s.pauseTimeout()()
+	stall := time.NewTimer(s.c.opts.ServerTimeout)
 	defer stall.Stop()
 	for full != nil {
 		if s.c.onHandlersFull != nil {
@@ -250,7 +246,7 @@ func (s *session) handOver(j job) {
 		case <-s.quit:
 			return
 		case <-stall.C:
-			s.c.log.Warn("client: ending the connection: its handlers took no call for the server timeout", "timeout", limit)
+			s.c.log.Warn("client: ending the connection: its handlers took no call for the server timeout", "timeout", s.c.opts.ServerTimeout)
 			s.abort(errHandlersStalled)
 			return
 		}

@@ -204,17 +204,24 @@ func (s *session) streamItem(m *protocol.Message) {
 	}
 }
 
+// pauseTimeout stops the server timeout while the reader waits for a consumer
+// of what it read, which is not the server's silence; the returned resume sets
+// it again.
+func (s *session) pauseTimeout() (resume func()) {
+	if s.timeout == nil { // Long Polling has none
+		return func() {}
+	}
+	s.timeout.Stop()
+	return func() { s.timeout.Reset(s.c.opts.ServerTimeout) }
+}
+
 // waitConsumer waits, for at most the server timeout, until a stream's consumer
 // takes raw, or leaves, or the session ends. Waiting for the consumer is not the
 // server's silence: the server timeout is off meanwhile. A consumer that takes
 // nothing for that long has its stream cancelled with ErrStreamStalled.
 func (s *session) waitConsumer(id string, cl *call, raw protocol.Raw) {
-	limit := s.c.opts.ServerTimeout
-	if s.timeout != nil { // Long Polling has none
-		s.timeout.Stop()
-		defer s.timeout.Reset(limit)
-	}
-	stall := time.NewTimer(limit)
+	defer s.pauseTimeout()()
+	stall := time.NewTimer(s.c.opts.ServerTimeout)
 	defer stall.Stop()
 	select {
 	case cl.items <- raw:
@@ -228,7 +235,7 @@ func (s *session) waitConsumer(id string, cl *call, raw protocol.Raw) {
 		}
 		s.mu.Unlock()
 		if mine {
-			s.c.log.Warn("client: canceling a stream whose consumer took no item for the server timeout", "method", cl.target, "id", id, "timeout", limit)
+			s.c.log.Warn("client: canceling a stream whose consumer took no item for the server timeout", "method", cl.target, "id", id, "timeout", s.c.opts.ServerTimeout)
 			s.push(protocol.Message{Type: protocol.CancelInvocation, InvocationID: id})
 			cl.done <- ErrStreamStalled
 		}
