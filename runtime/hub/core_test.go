@@ -458,3 +458,49 @@ func TestQuickCancelFromTheGoClient(t *testing.T) {
 	}
 	running.Wait()
 }
+
+// TestStandbyReaderKeepsOrder: while a hub method holds the reader of a
+// WebSocket, a standby reader takes the socket over and queues what arrives
+// (more than its inbox holds, so it also waits for room); once the method
+// returns, every message is handled in order, and the connection goes on as
+// before.
+func TestStandbyReaderKeepsOrder(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	slow := hub.Method{Name: "Slow", Call: func(ctx context.Context, a hub.Args) (any, error) {
+		close(entered)
+		<-release
+		return "slow", nil
+	}}
+	h := newTestHub(t, hub.Options{Logger: quietLogger()}, echo, slow, whoAmI)
+	c := connect(t, h.url)
+	id := idOf(t, c)
+	c.send(`{"type":1,"invocationId":"slow","target":"Slow","arguments":[]}`)
+	<-entered
+	for deadline := time.Now().Add(10 * time.Second); !hub.Deposed(h.Server, id); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no standby reader took over")
+		}
+	}
+	arg := strings.Repeat("x", 1000)
+	const n = 200 // 200 KB: more than the standby's inbox
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range n {
+			c.send(fmt.Sprintf(`{"type":1,"invocationId":"%d","target":"Echo","arguments":["%s"]}`, i, arg))
+		}
+	}()
+	<-done // the standby has read it all, or waits for room in its inbox
+	close(release)
+	if m := c.message(); m["invocationId"] != "slow" || m["result"] != "slow" {
+		t.Fatalf("first completion %v, want Slow's", m)
+	}
+	for i := range n {
+		if m := c.message(); m["invocationId"] != fmt.Sprint(i) || m["result"] != arg {
+			t.Fatalf("completion %d: %v", i, m["invocationId"])
+		}
+	}
+	if m := c.invoke("after", "Echo", "after"); m["result"] != "after" {
+		t.Fatalf("after the standby took over: %v", m)
+	}
+}

@@ -27,3 +27,16 @@ func Queued(s *Server, id string) int {
 	}
 	return -1
 }
+
+// Deposed reports whether a standby reader has taken over the socket of the
+// connection with the given id while its reader handles a frame.
+func Deposed(s *Server, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.id == id {
+			return c.handling.Load() == readerDeposed
+		}
+	}
+	return false
+}

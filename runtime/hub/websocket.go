@@ -54,10 +54,16 @@ func (t *wsTransport) direct() bool                          { return true }
 // pings. A reader that handles one frame for long gets a standby.
 func (t *wsTransport) tick(now time.Time) bool {
 	c := t.c
-	if now.UnixNano()-c.lastRead.Load() > int64(takeoverAfter) && c.handling.CompareAndSwap(readerHandling, readerDeposed) {
-		t.mu.Lock()
-		t.handing = true
-		t.mu.Unlock()
+	if now.UnixNano()-c.lastRead.Load() <= int64(takeoverAfter) || c.handling.Load() != readerHandling {
+		return true
+	}
+	// Under t.mu: the deposed reader, which fails its own swap after this
+	// one, must find handing set when it drains.
+	t.mu.Lock()
+	deposed := c.handling.CompareAndSwap(readerHandling, readerDeposed)
+	t.handing = t.handing || deposed
+	t.mu.Unlock()
+	if deposed {
 		go t.run()
 	}
 	return true
