@@ -167,7 +167,7 @@ func TestMessagePackRefusedOnServerSentEvents(t *testing.T) {
 
 func TestServerSentEventsClientTimeout(t *testing.T) {
 	disconnected := make(chan error, 1)
-	h := newTestHub(t, hub.Options{DisconnectTimeout: 100 * time.Millisecond,
+	h := newTestHub(t, hub.Options{ClientTimeout: 100 * time.Millisecond,
 		OnDisconnected: func(ctx context.Context, c *hub.Conn, err error) { disconnected <- err }}, echo)
 	token := negotiated(t, h.url)
 	s := openEvents(t, h.url+"?id="+token, nil)
