@@ -241,8 +241,10 @@ func (c *Conn) session() (*session, error) {
 // Invoke calls method on the server with args and waits for its completion. It
 // decodes the result into the value result points to, unless result is nil. A
 // method that fails on the server returns an *Error with the server's text.
-// When ctx ends first, Invoke returns ctx.Err(); the server still runs the
-// method. Arguments made by UploadOf stream to the server until Invoke returns;
+// When ctx ends first, Invoke returns ctx.Err() at once and sends the server a
+// CancelInvocation, as .NET 11's clients do: a hubgen hub cancels the method's
+// ctx if it runs on a goroutine of its own (MaxParallelInvocations above 1, or
+// uploads); older servers ignore it and run the method to its end. Arguments made by UploadOf stream to the server until Invoke returns;
 // see UploadOf.
 func (c *Conn) Invoke(ctx context.Context, method string, result any, args ...any) error {
 	if err := ctx.Err(); err != nil {
@@ -267,6 +269,9 @@ func (c *Conn) Invoke(ctx context.Context, method string, result any, args ...an
 		return err
 	case <-ctx.Done():
 		if s.forget(id) {
+			// As .NET 11's clients do: the hub cancels the method's ctx
+			// (older servers ignore it).
+			s.push(protocol.Message{Type: protocol.CancelInvocation, InvocationID: id})
 			return ctx.Err()
 		}
 		return <-cl.done // completing now

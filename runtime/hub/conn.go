@@ -53,6 +53,7 @@ type Conn struct {
 	mu       sync.Mutex                    // guards the connection's state below, never user code
 	results  map[string]chan clientResult  // client results awaited, by invocation id
 	streams  map[string]context.CancelFunc // server-to-client streams running, by invocation id
+	calls    map[string]context.CancelFunc // invocations on goroutines of their own, by invocation id
 	uploads  map[string]*upload            // client-to-server streams open, by stream id
 	ignored  map[string]struct{}           // stream ids of refused invocations, until completed
 	closeErr error                         // the error of the client's Close message
@@ -558,6 +559,8 @@ func (c *Conn) invoke(m *protocol.Message) {
 				c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), err, true)
 				return
 			}
+		} else {
+			ctx, cancel = c.openCall(id)
 		}
 		accepted = true
 		go func() {
@@ -566,7 +569,8 @@ func (c *Conn) invoke(m *protocol.Message) {
 				defer cancel()
 				c.stream(ctx, meth, id, args)
 			} else {
-				c.call(c.ctx, meth, id, args, false)
+				defer c.closeCall(id, cancel)
+				c.call(ctx, meth, id, args, false)
 			}
 		}()
 		return
@@ -577,10 +581,42 @@ func (c *Conn) invoke(m *protocol.Message) {
 		return
 	}
 	accepted = true
+	ctx, cancel := c.openCall(id)
 	go func() {
 		defer func() { <-c.sem }()
-		c.call(c.ctx, meth, id, args, false)
+		defer c.closeCall(id, cancel)
+		c.call(ctx, meth, id, args, false)
 	}()
+}
+
+// openCall returns the ctx of an invocation that runs on a goroutine of its
+// own: a CancelInvocation with its id cancels it, as .NET 11's clients send
+// when a call's token fires. An invocation the reader runs itself cannot be
+// cancelled so: the reader reads the cancel only after it. Without an id (a
+// send), the call gets the connection's ctx.
+func (c *Conn) openCall(id string) (context.Context, context.CancelFunc) {
+	if id == "" {
+		return c.ctx, func() {}
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	c.mu.Lock()
+	if c.calls == nil {
+		c.calls = make(map[string]context.CancelFunc)
+	}
+	c.calls[id] = cancel
+	c.mu.Unlock()
+	return ctx, cancel
+}
+
+// closeCall forgets an invocation that returned.
+func (c *Conn) closeCall(id string, cancel context.CancelFunc) {
+	cancel()
+	if id == "" {
+		return
+	}
+	c.mu.Lock()
+	delete(c.calls, id)
+	c.mu.Unlock()
 }
 
 // call runs a method and answers with its Completion, unless the client wants

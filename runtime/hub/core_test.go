@@ -504,3 +504,44 @@ func TestStandbyReaderKeepsOrder(t *testing.T) {
 		t.Fatalf("after the standby took over: %v", m)
 	}
 }
+
+// TestCancelInvocation: a CancelInvocation for an invocation that runs on a
+// goroutine of its own cancels its ctx, from a raw client and from the Go
+// client's Invoke when its ctx ends.
+func TestCancelInvocation(t *testing.T) {
+	entered, ended := make(chan struct{}, 1), make(chan error, 1)
+	wait := hub.Method{Name: "Wait", Call: func(ctx context.Context, a hub.Args) (any, error) {
+		entered <- struct{}{}
+		<-ctx.Done()
+		ended <- ctx.Err()
+		return nil, ctx.Err()
+	}}
+	h := newTestHub(t, hub.Options{Logger: quietLogger(), MaxParallelInvocations: 2}, echo, wait)
+
+	c := connect(t, h.url)
+	c.send(`{"type":1,"invocationId":"1","target":"Wait","arguments":[]}`, `{"type":5,"invocationId":"1"}`)
+	if err := <-ended; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the method's ctx: %v, want canceled", err)
+	}
+	<-entered
+	if m := c.message(); m["invocationId"] != "1" || m["type"] != 3.0 {
+		t.Fatalf("got %v, want the cancelled invocation's Completion", m)
+	}
+	if m := c.invoke("2", "Echo", "alive"); m["result"] != "alive" {
+		t.Fatalf("after a cancel: %v", m)
+	}
+
+	conn, err := client.Dial(context.Background(), h.url, client.Options{Reconnect: client.NoReconnect, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-entered; cancel() }()
+	if err := conn.Invoke(ctx, "Wait", nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Invoke: %v, want ctx's error", err)
+	}
+	if err := <-ended; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the method's ctx after the Go client's cancel: %v", err)
+	}
+}

@@ -209,10 +209,14 @@ func (c *Conn) closeStream(id string) {
 	c.mu.Unlock()
 }
 
-// cancelStream cancels a running stream; an unknown id is ignored.
+// cancelStream cancels a running stream, or an invocation running on a
+// goroutine of its own; an unknown id is ignored.
 func (c *Conn) cancelStream(id string) {
 	c.mu.Lock()
 	cancel := c.streams[id]
+	if cancel == nil {
+		cancel = c.calls[id]
+	}
 	c.mu.Unlock()
 	if cancel != nil {
 		cancel()
