@@ -67,6 +67,11 @@ var table = []tableCase{
 		server: "S", kinds: map[string]model.Kind{"Down": model.ServerStream, "Count": model.ServerStream},
 	},
 	{
+		name:   "server stream with an error",
+		src:    `type S interface { Down(ctx context.Context, n int) (iter.Seq2[int, error], error); Map(ctx context.Context, k int, in iter.Seq2[string, error]) (iter.Seq2[string, error], error) }`,
+		server: "S", kinds: map[string]model.Kind{"Down": model.ServerStream, "Map": model.ServerStream},
+	},
+	{
 		name:   "client stream",
 		src:    `type S interface { Up(ctx context.Context, s iter.Seq2[int, error]) error; Sum(ctx context.Context, scale float64, s iter.Seq2[int, error]) (int, error) }`,
 		server: "S", kinds: map[string]model.Kind{"Up": model.ClientStream, "Sum": model.ClientStream},
@@ -87,14 +92,19 @@ var table = []tableCase{
 		client: "C", codes: []diag.Code{diag.ClientStream},
 	},
 	{
+		name:   "stream with an error on the client",
+		src:    `type C interface { Feed(ctx context.Context) (iter.Seq2[int, error], error); Both(ctx context.Context, s iter.Seq2[int, error]) (iter.Seq2[int, error], error) }`,
+		client: "C", codes: []diag.Code{diag.ClientStream, diag.ClientStream},
+	},
+	{
 		name:   "upload on the client",
 		src:    `type C interface { Take(ctx context.Context, s iter.Seq2[int, error]) error; Ask(ctx context.Context, s iter.Seq2[int, error]) (int, error) }`,
 		client: "C", codes: []diag.Code{diag.ClientStream, diag.ClientStream},
 	},
 	{
 		name:   "malformed streams",
-		src:    `type S interface { A(ctx context.Context) iter.Seq[int]; B(ctx context.Context) iter.Seq2[int, string]; C(ctx context.Context) (iter.Seq2[int, error], error); D(ctx context.Context, s iter.Seq[int]) error; E(ctx context.Context, s iter.Seq2[string, bool]) error }`,
-		server: "S", codes: []diag.Code{diag.BadStream, diag.BadStream, diag.BadStream, diag.BadStream, diag.BadStream},
+		src:    `type S interface { A(ctx context.Context) iter.Seq[int]; B(ctx context.Context) iter.Seq2[int, string]; C(ctx context.Context) (iter.Seq2[int, string], error); D(ctx context.Context, s iter.Seq[int]) error; E(ctx context.Context, s iter.Seq2[string, bool]) error; F(ctx context.Context) (iter.Seq[int], error); G(ctx context.Context) (iter.Seq2[int, error], int, error) }`,
+		server: "S", codes: []diag.Code{diag.BadStream, diag.BadStream, diag.BadStream, diag.BadStream, diag.BadStream, diag.BadStream, diag.TooManyResults},
 	},
 	{
 		name:   "stream elements off the wire",
@@ -208,6 +218,7 @@ type S interface {
 	Down(ctx context.Context, n int) iter.Seq2[string, error]
 	Up(ctx context.Context, s iter.Seq2[int, error]) error
 	Both(ctx context.Context, a iter.Seq2[Item, error], k int, b iter.Seq2[[]byte, error]) iter.Seq2[*Item, error]
+	Early(ctx context.Context, n int, s iter.Seq2[int, error]) (iter.Seq2[string, error], error)
 }`)
 	spec, ds := Analyze(p, Config{Server: "S"})
 	if len(ds) > 0 {
@@ -232,6 +243,11 @@ type S interface {
 			kind, want = model.ClientStream, []param{{"s", "int", true}}
 		case "Both":
 			kind, stream, want = model.ServerStream, "*c.Item", []param{{"a", "c.Item", true}, {"k", "int", false}, {"b", "[]byte", true}}
+		case "Early":
+			kind, stream, want = model.ServerStream, "string", []param{{"n", "int", false}, {"s", "int", true}}
+		}
+		if m.StreamErr != (m.Name == "Early") {
+			t.Errorf("%s: StreamErr = %v", m.Name, m.StreamErr)
 		}
 		if m.Kind != kind || m.Result != nil || !slices.Equal(params, want) {
 			t.Errorf("%s: kind %s, result %v, params %v; want %s, no result, %v", m.Name, m.Kind, m.Result, params, kind, want)

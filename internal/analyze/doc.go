@@ -12,14 +12,22 @@
 //	M(ctx, args...) error        invocation (void)        send, to any target
 //	M(ctx, args...) (T, error)   invocation with result   client result, to one client
 //	M(ctx, args...) iter.Seq2    server stream            refused (HG031)
+//	M(ctx, args...)              server stream that can   refused (HG031)
+//	  (iter.Seq2, error)         fail before it starts
 //	a parameter iter.Seq2        client stream (upload)   refused (HG031)
 //
-// A stream is iter.Seq2[T, error]: as the whole result, a stream of T from the
+// A stream is iter.Seq2[T, error]: as the result, a stream of T from the
 // server to the client, which ends when the server's sequence ends, when the
 // client breaks out of its loop or when ctx ends (the server's ctx then ends
-// too); as a parameter, a stream of T from the client to the server. A server
-// method may take any number of uploads, among its other parameters, whatever
-// its result: error, (T, error) or a stream.
+// too); as a parameter, a stream of T from the client to the server. A
+// stream result alone can fail only in the sequence, once the stream has
+// started, and the client sees ASP.NET's streaming error text; a method that
+// returns (iter.Seq2[T, error], error) can also fail before it starts (an
+// invalid argument, say) with a non-nil error, which the client sees as the
+// failed invocation, with the invocation error text. The client's side is the
+// same for both: the error ends the stream. A server method may take any
+// number of uploads, among its other parameters, whatever its result: error,
+// (T, error), a stream or (stream, error).
 //
 // Methods are taken in the order of their Go names, embedded ones included.
 // A method's wire name is its Go name, unless its doc comment has a line
@@ -64,8 +72,8 @@
 //	HG020  a type that cannot cross the wire           change the type, or keep the field off
 //	                                                   the wire (unexported or `json:"-"`)
 //	HG031  a stream on the client interface            servers cannot stream to client methods
-//	HG032  a malformed stream                          use iter.Seq2[T, error], alone as the
-//	                                                   result or as a parameter
+//	HG032  a malformed stream                          use iter.Seq2[T, error] as a parameter,
+//	                                                   or as the result, alone or before error
 //	HG040  a malformed //hubgen:name line              write //hubgen:name wireName, once
 //	HG041  an unknown //hubgen: directive              check the spelling (only name exists)
 //	HG042  two wire names equal ignoring case          give one a different //hubgen:name;

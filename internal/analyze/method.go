@@ -97,7 +97,10 @@ func (a *analyzer) method(iface string, m *types.Func, s side) (model.Method, to
 	case results.Len() == 2:
 		v := results.At(0)
 		if isStreamType(v.Type()) {
-			a.errorf(at(v.Pos()), diag.BadStream, "%s: a stream carries its errors in the sequence; return iter.Seq2[T, error] alone", name)
+			// A stream that can fail before its first item.
+			if elem, ok := a.stream(v.Type(), at(v.Pos()), name, "the result"); ok {
+				out.Stream, out.StreamErr = elem, true
+			}
 			break
 		}
 		out.Result = a.wire(v.Type(), at(v.Pos()), name, "the result")

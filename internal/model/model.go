@@ -51,6 +51,8 @@ type Kind string
 //	M(ctx, args...) error        Invoke             Send
 //	M(ctx, args...) (T, error)   Invoke             ClientResult
 //	M(ctx, args...) iter.Seq2    ServerStream       (refused)
+//	M(ctx, args...) (iter.Seq2, error)
+//	                             ServerStream       (refused)
 //	a parameter iter.Seq2        ClientStream       (refused)
 const (
 	// Invoke is a call from a client that waits for the server's completion,
@@ -87,6 +89,10 @@ type Method struct {
 	Result *Type `json:"result,omitempty"`
 	// Stream is the element type of a ServerStream.
 	Stream *Type `json:"stream,omitempty"`
+	// StreamErr marks a ServerStream whose Go method returns
+	// (iter.Seq2[Stream, error], error), so that it can fail before its
+	// first item.
+	StreamErr bool `json:"streamErr,omitempty"`
 }
 
 // Void reports whether the method returns only an error.

@@ -9,7 +9,7 @@ import (
 type Streams interface {
 	Seq(ctx context.Context) iter.Seq[int]
 	NotError(ctx context.Context) iter.Seq2[int, string]
-	WithError(ctx context.Context) (iter.Seq2[int, error], error)
+	WithError(ctx context.Context) (iter.Seq2[int, string], error)
 	Nested(ctx context.Context, s []iter.Seq2[int, error]) error
 	BadElem(ctx context.Context) iter.Seq2[chan int, error]
 	SeqParam(ctx context.Context, s iter.Seq[int]) error
@@ -21,5 +21,6 @@ type Streams interface {
 type Client interface {
 	Feed(ctx context.Context) iter.Seq2[int, error]
 	Take(ctx context.Context, s iter.Seq2[int, error]) error
+	Start(ctx context.Context) (iter.Seq2[int, error], error)
 	Fine(ctx context.Context, n int) error
 }

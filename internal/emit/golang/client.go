@@ -33,7 +33,15 @@ func (e *emitter) stub() {
 		f.Func().Params(c.Clone().Op("*").Id(n.Stub)).Id(m.Name).Add(e.signature(m, names)).BlockFunc(func(g *jen.Group) {
 			args := stubArgs(m, names)
 			if m.Kind == model.ServerStream {
-				g.Return(jen.Qual(ClientPath, "StreamOf").Types(e.typ(m.Stream)).Call(append([]jen.Code{ctx, c.Clone().Dot("conn"), jen.Lit(m.Wire)}, args...)...))
+				// The hub's error, whenever it comes, ends the stream; a
+				// stub of a method that returns an error besides never
+				// fails before the stream starts.
+				stream := jen.Qual(ClientPath, "StreamOf").Types(e.typ(m.Stream)).Call(append([]jen.Code{ctx, c.Clone().Dot("conn"), jen.Lit(m.Wire)}, args...)...)
+				if m.StreamErr {
+					g.Return(stream, jen.Nil())
+				} else {
+					g.Return(stream)
+				}
 				return
 			}
 			invoke := c.Clone().Dot("conn").Dot("Invoke")
@@ -51,6 +59,12 @@ func (e *emitter) stub() {
 // stubDoc is the doc comment of a stub method whose contract method has none;
 // names are the stub's parameter names.
 func stubDoc(m *model.Method, names []string) string {
+	if m.StreamErr {
+		plain := *m
+		plain.StreamErr = false
+		return stubDoc(&plain, names) +
+			"\nThe error is always nil: the hub's, even before the first item, ends the stream."
+	}
 	switch {
 	case m.Kind == model.ServerStream && uploads(m) > 0:
 		return fmt.Sprintf("%s calls %s on the hub, uploading %s, and returns the hub's stream.\n"+
@@ -115,6 +129,8 @@ func (e *emitter) signature(m *model.Method, names []string) *jen.Statement {
 	}
 	s := jen.Params(params...)
 	switch {
+	case m.Stream != nil && m.StreamErr:
+		return s.Params(seq(e.typ(m.Stream)), jen.Error())
 	case m.Stream != nil:
 		return s.Add(seq(e.typ(m.Stream)))
 	case m.Result == nil:

@@ -89,7 +89,8 @@ func (e *emitter) wrapClients(c *jen.Statement) jen.Code {
 }
 
 // method emits the hub.Method of m: a Call, or a Stream for a method that
-// returns a stream. Args counts only the parameters that are not uploads, as
+// returns a stream, whose error, if the method returns one besides the
+// stream, fails the invocation. Args counts only the parameters that are not uploads, as
 // the protocol leaves uploads out of an invocation's arguments; Uploads counts
 // the others.
 func (e *emitter) method(m *model.Method) jen.Code {
@@ -108,7 +109,16 @@ func (e *emitter) method(m *model.Method) jen.Code {
 	if m.Kind == model.ServerStream {
 		stream := jen.Func().Add(params).Params(seq(jen.Any()), jen.Error()).BlockFunc(func(g *jen.Group) {
 			call := impl.Clone().Dot(m.Name).Call(append([]jen.Code{ctx}, e.decode(g, m, args)...)...)
-			g.Return(jen.Qual(HubPath, "StreamOf").Call(call), jen.Nil())
+			if !m.StreamErr {
+				g.Return(jen.Qual(HubPath, "StreamOf").Call(call), jen.Nil())
+				return
+			}
+			// The method's error fails the invocation before the stream
+			// starts.
+			result, err := e.id("result"), e.id("err")
+			g.List(result, err).Op(":=").Add(call)
+			g.If(err.Clone().Op("!=").Nil()).Block(jen.Return(jen.Nil(), err))
+			g.Return(jen.Qual(HubPath, "StreamOf").Call(result), jen.Nil())
 		})
 		return fields(append(kv, "Stream", stream)...)
 	}

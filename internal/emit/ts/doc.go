@@ -16,8 +16,8 @@
 //     returns a Promise of the result (void for error alone): even a method
 //     without a result waits for the hub's completion, so that its errors
 //     reject the promise; connection.send would lose them. A method that
-//     returns iter.Seq2[T, error] streams (connection.stream) and returns an
-//     IStreamResult<T>. A parameter iter.Seq2[T, error] is an upload, a
+//     returns iter.Seq2[T, error], alone or with an error, streams
+//     (connection.stream) and returns an IStreamResult<T>. A parameter iter.Seq2[T, error] is an upload, a
 //     Subject<T> from @microsoft/signalr; the method invokes, and completes
 //     when the hub's method returns after the client completes the subject.
 //   - interface C, with a member per method, and registerC(connection,

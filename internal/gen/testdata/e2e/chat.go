@@ -44,4 +44,9 @@ type ChatHub interface {
 	Concat(ctx context.Context, sep string, parts iter.Seq2[string, error]) (string, error)
 	// Scale streams back each number the client uploads, times factor.
 	Scale(ctx context.Context, factor int, in iter.Seq2[int, error]) iter.Seq2[int, error]
+	// Countdown streams the numbers from n down to 1. It fails before its
+	// first item if n is negative (a hub error) or above 100 (another error).
+	Countdown(ctx context.Context, n int) (iter.Seq2[int, error], error)
+	// ScaleChecked is Scale, but fails before its first item if factor is 0.
+	ScaleChecked(ctx context.Context, factor int, in iter.Seq2[int, error]) (iter.Seq2[int, error], error)
 }

@@ -92,6 +92,29 @@ func (h *chatHub) Scale(ctx context.Context, factor int, in iter.Seq2[int, error
 	}
 }
 
+func (h *chatHub) Countdown(ctx context.Context, n int) (iter.Seq2[int, error], error) {
+	switch {
+	case n < 0:
+		return nil, hub.Errorf("n is negative")
+	case n > 100:
+		return nil, errors.New("n is too large")
+	}
+	return func(yield func(int, error) bool) {
+		for i := n; i > 0; i-- {
+			if !yield(i, nil) {
+				return
+			}
+		}
+	}, nil
+}
+
+func (h *chatHub) ScaleChecked(ctx context.Context, factor int, in iter.Seq2[int, error]) (iter.Seq2[int, error], error) {
+	if factor == 0 {
+		return nil, hub.Errorf("factor is 0")
+	}
+	return h.Scale(ctx, factor, in), nil
+}
+
 func (h *chatHub) OnConnected(ctx context.Context) error {
 	h.connected <- hub.ConnFromContext(ctx).ID()
 	return nil
@@ -221,7 +244,8 @@ func TestEndToEnd(t *testing.T) {
 
 // testStreams runs the streaming methods through the generated stub and
 // server: a server stream read to its end, stopped by break and by ctx, an
-// upload, and an upload answered with a stream.
+// upload, an upload answered with a stream, and streams that fail before
+// their first item.
 func testStreams(t *testing.T, ctx context.Context, conn *client.Conn, stub ChatHub, impl *chatHub) {
 	t.Run("server stream", func(t *testing.T) {
 		got, err := collect(stub.Counter(ctx, 5))
@@ -303,6 +327,65 @@ func testStreams(t *testing.T, ctx context.Context, conn *client.Conn, stub Chat
 		got, err := collect(stub.Scale(ctx, 10, seqOf(1, 2, 3)))
 		if err != nil || !slices.Equal(got, []int{10, 20, 30}) {
 			t.Errorf("Scale: %v, %v", got, err)
+		}
+	})
+
+	// A method that returns (iter.Seq2[T, error], error) fails before its
+	// first item with the invocation error text, not the streaming one; the
+	// stub's error is nil, and the hub's ends the stream.
+	t.Run("stream that fails before it starts", func(t *testing.T) {
+		countdown := func(n int) ([]int, error) {
+			seq, err := stub.Countdown(ctx, n)
+			if err != nil {
+				t.Fatalf("Countdown(%d): the stub's error is %v", n, err)
+			}
+			return collect(seq)
+		}
+		if got, err := countdown(3); err != nil || !slices.Equal(got, []int{3, 2, 1}) {
+			t.Errorf("Countdown(3): %v, %v", got, err)
+		}
+		if got, err := countdown(0); err != nil || len(got) != 0 {
+			t.Errorf("Countdown(0): %v, %v", got, err)
+		}
+		const invokeFailed = "An unexpected error occurred invoking 'Countdown' on the server."
+		for _, tc := range []struct {
+			n    int
+			want string
+		}{
+			{-1, invokeFailed + " HubException: n is negative"},
+			// Without detailed errors, only a *hub.Error's message reaches
+			// the client.
+			{101, invokeFailed},
+		} {
+			got, err := countdown(tc.n)
+			var serverErr *client.Error
+			if !errors.As(err, &serverErr) || serverErr.Message != tc.want || len(got) != 0 {
+				t.Errorf("Countdown(%d): %v, %v; want no items and %q", tc.n, got, err, tc.want)
+			}
+		}
+	})
+
+	t.Run("upload and stream that fails before it starts", func(t *testing.T) {
+		seq, err := stub.ScaleChecked(ctx, 10, seqOf(1, 2, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := collect(seq); err != nil || !slices.Equal(got, []int{10, 20, 30}) {
+			t.Errorf("ScaleChecked(10): %v, %v", got, err)
+		}
+		seq, err = stub.ScaleChecked(ctx, 0, seqOf(1, 2, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := collect(seq)
+		var serverErr *client.Error
+		const want = "An unexpected error occurred invoking 'ScaleChecked' on the server. HubException: factor is 0"
+		if !errors.As(err, &serverErr) || serverErr.Message != want || len(got) != 0 {
+			t.Errorf("ScaleChecked(0): %v, %v; want no items and %q", got, err, want)
+		}
+		// The connection goes on after the refused upload.
+		if s, err := stub.Echo(ctx, "still here"); err != nil || s != "still here" {
+			t.Errorf("Echo after ScaleChecked(0): %q, %v", s, err)
 		}
 	})
 }
