@@ -545,3 +545,15 @@ func TestCancelInvocation(t *testing.T) {
 		t.Fatalf("the method's ctx after the Go client's cancel: %v", err)
 	}
 }
+
+// TestNilStreamIsEmpty: a stream method that returns neither a sequence nor
+// an error streams nothing and completes.
+func TestNilStreamIsEmpty(t *testing.T) {
+	none := hub.Method{Name: "None", Stream: func(context.Context, hub.Args) (iter.Seq2[any, error], error) { return nil, nil }}
+	h := newTestHub(t, hub.Options{Logger: quietLogger()}, none)
+	c := connect(t, h.url)
+	c.send(`{"type":4,"invocationId":"1","target":"None","arguments":[]}`)
+	if m := c.message(); m["type"] != 3.0 || m["error"] != nil {
+		t.Fatalf("got %v, want a plain Completion", m)
+	}
+}

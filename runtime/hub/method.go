@@ -25,7 +25,9 @@ type Method struct {
 	Call func(ctx context.Context, args Args) (any, error)
 	// Stream, set instead of Call, makes a server-to-client streaming method:
 	// clients call it with a StreamInvocation and receive its items. ctx ends
-	// when the client cancels the stream or the connection closes.
+	// when the client cancels the stream or the connection closes. An error
+	// fails the invocation before its first item; a nil sequence without one is
+	// an empty stream.
 	Stream func(ctx context.Context, args Args) (iter.Seq2[any, error], error)
 	// Uploads is the number of client-to-server streams the method takes,
 	// read with Upload.

@@ -171,6 +171,9 @@ func (c *Conn) stream(ctx context.Context, meth *Method, id string, args Args) {
 		c.callFailed(meth, id, invokeFailedPrefix(meth, err), err, false)
 		return
 	}
+	if seq == nil { // a method that returned neither a sequence nor an error: an empty stream
+		seq = func(func(any, error) bool) {}
+	}
 	err = c.pump(ctx, id, seq)
 	c.closeStream(id)
 	if err != nil && ctx.Err() == nil {
