@@ -79,6 +79,14 @@ func checkNegotiateResponse(t *testing.T, method string, w *httptest.ResponseRec
 		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
 			t.Fatalf("Content-Type %q", ct)
 		}
+		// A refused version: a body holding only the error, as ASP.NET Core's.
+		var refused map[string]any
+		if json.Unmarshal(w.Body.Bytes(), &refused) == nil && refused["error"] != nil {
+			if text, _ := refused["error"].(string); len(refused) != 1 || !strings.HasPrefix(text, "The client requested ") {
+				t.Fatalf("error body %q", w.Body)
+			}
+			return
+		}
 		var resp negotiateResponse
 		dec := json.NewDecoder(w.Body)
 		dec.DisallowUnknownFields()

@@ -187,12 +187,28 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 	}
 	version := 0
 	if v := queryValue(r.URL.Query(), "negotiateVersion"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			s.reject(w, r, "Invalid negotiateVersion.", http.StatusBadRequest)
+		// ASP.NET Core refuses a version that is not a 32-bit integer, or is below
+		// its minimum (0), with 200 and a body holding only the error, which the
+		// official clients report as the reason the start failed.
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+		text := ""
+		switch {
+		case err != nil:
+			text = "The client requested a non-integer protocol version."
+		case n < 0:
+			text = fmt.Sprintf("The client requested version '%d', but the server does not support this version.", n)
+		}
+		if text != "" {
+			s.log.Debug("hub: negotiate refused", "url", RedactURL(r.URL), "reason", text)
+			body, _ := json.Marshal(struct {
+				Error string `json:"error"`
+			}{text})
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-cache, no-store")
+			w.Write(body)
 			return
 		}
-		version = min(n, 1)
+		version = int(min(n, 1))
 	}
 	resp := negotiateResponse{
 		NegotiateVersion:    version,

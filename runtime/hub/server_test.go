@@ -65,6 +65,69 @@ func TestNegotiate(t *testing.T) {
 	}
 }
 
+// TestNegotiateInvalidVersion checks that a version ASP.NET Core refuses gets
+// its answer: 200 with a JSON body holding only the error.
+func TestNegotiateInvalidVersion(t *testing.T) {
+	h := newTestHub(t, hub.Options{}, echo)
+	for _, tt := range []struct{ query, want string }{
+		{"?negotiateVersion=Invalid", `{"error":"The client requested a non-integer protocol version."}`},
+		{"?NegotiateVersion=1.5", `{"error":"The client requested a non-integer protocol version."}`},
+		{"?negotiateVersion=99999999999", `{"error":"The client requested a non-integer protocol version."}`},
+		{"?negotiateVersion=-1", `{"error":"The client requested version '-1', but the server does not support this version."}`},
+		{"?negotiateVersion=-2147483648", `{"error":"The client requested version '-2147483648', but the server does not support this version."}`},
+	} {
+		resp, body := post(t, h.url+"/negotiate"+tt.query)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" || body != tt.want {
+			t.Errorf("negotiate%s: %d %q %s, want 200 application/json %s", tt.query, resp.StatusCode, resp.Header.Get("Content-Type"), body, tt.want)
+		}
+	}
+	// .NET's int.TryParse takes surrounding space and a sign.
+	for _, q := range []string{"?negotiateVersion=%201%20", "?negotiateVersion=%2B1"} {
+		resp, body := post(t, h.url+"/negotiate"+q)
+		if resp.StatusCode != 200 || !strings.Contains(body, `"negotiateVersion":1`) || !strings.Contains(body, `"connectionToken"`) {
+			t.Errorf("negotiate%s: %d %s", q, resp.StatusCode, body)
+		}
+	}
+}
+
+// TestHandshakeWire checks the handshake's null protocol, escaped names and
+// trailing data against ASP.NET Core, and that trailing data after a message in
+// its record leaves the connection open.
+func TestHandshakeWire(t *testing.T) {
+	h := newTestHub(t, hub.Options{DetailedErrors: true}, echo)
+	for _, tt := range []struct{ request, response string }{
+		{`{"protocol":null,"version":1}`, `{"error":"An unexpected error occurred during connection handshake. InvalidDataException: Expected 'protocol' to be of type String."}`},
+		{`{"protocol":1,"version":1}`, `{"error":"An unexpected error occurred during connection handshake. InvalidDataException: Expected 'protocol' to be of type String."}`},
+		{`{"\u0070rotocol":"json","version":1}`, `{}`},
+		{`{"protocol":"json","version":1}{"protocol":"xml","version":1}`, `{}`},
+		{`{"protocol":"json","version":1} trailing`, `{}`},
+	} {
+		c := dial(t, h.url, nil)
+		c.send(tt.request)
+		if got := c.record(); got != tt.response {
+			t.Errorf("handshake %s: got %s, want %s", tt.request, got, tt.response)
+			continue
+		}
+		if tt.response != "{}" {
+			if _, err := c.closed(); !isCloseCode(err, websocket.CloseNormalClosure) {
+				t.Errorf("after a refused handshake: %v, want a normal close", err)
+			}
+			continue
+		}
+		stillOpen(t, c)
+	}
+	plain := newTestHub(t, hub.Options{Logger: quietLogger()}, echo)
+	c := dial(t, plain.url, nil)
+	c.send(`{"protocol":null,"version":1}`)
+	expectClose(t, c, `{"error":"An unexpected error occurred during connection handshake."}`)
+
+	c = connect(t, h.url)
+	c.send(`{"type":6}{"type":6}`, `{"type":6} trailing`, invocation("1", "Echo", "a")+`{"type":7}`, `{"\u0074ype":1,"invocationId":"2","target":"Echo","\u0061rguments":["b"]}`)
+	expectRecord(t, c, `{"type":3,"invocationId":"1","result":"a"}`)
+	expectRecord(t, c, `{"type":3,"invocationId":"2","result":"b"}`)
+	stillOpen(t, c)
+}
+
 func TestConnectWithToken(t *testing.T) {
 	var ids = make(chan string, 1)
 	getID := hub.Method{Name: "ID", Call: func(ctx context.Context, a hub.Args) (any, error) {

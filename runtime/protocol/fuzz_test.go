@@ -11,6 +11,7 @@ func FuzzJSONParse(f *testing.F) {
 		`{"type":7,"error":"e","allowReconnect":true}`,
 		`{"arguments":[],"streamIds":["1"],"target":"t","type":4,"invocationId":"2","headers":{"a":"b"}}`,
 		`{"type":6}{"type":`,
+		`{"\u0074ype":7,"\u0061llowReconnect":true} trailing`,
 	} {
 		f.Add([]byte(seed + rs))
 	}
@@ -45,6 +46,7 @@ func FuzzJSONParse(f *testing.F) {
 func FuzzHandshake(f *testing.F) {
 	f.Add([]byte(`{"protocol":"json","version":1}` + rs))
 	f.Add([]byte(`{"error":"x"}` + rs))
+	f.Add([]byte(`{"\u0070rotocol":null,"version":1}{"protocol":"json"}` + rs))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ParseHandshakeRequest(data)
 		ParseHandshakeResponse(data)

@@ -14,6 +14,8 @@ type HandshakeRequest struct {
 
 // ParseHandshakeRequest parses a handshake request at the start of data and
 // returns the number of bytes it used, or 0 when the request is not complete.
+// As in ASP.NET Core, protocol must be a string (null is refused), and whatever
+// follows the object in its record is ignored.
 func ParseHandshakeRequest(data []byte) (HandshakeRequest, int, error) {
 	var req HandshakeRequest
 	end := bytes.IndexByte(data, RecordSeparator)
@@ -26,7 +28,7 @@ func ParseHandshakeRequest(data []byte) (HandshakeRequest, int, error) {
 		var err error
 		switch string(key) {
 		case "protocol":
-			req.Protocol, err = s.stringProp("protocol")
+			req.Protocol, err = s.stringStrict("protocol")
 			seenProtocol = true
 		case "version":
 			var v int64
@@ -44,6 +46,17 @@ func ParseHandshakeRequest(data []byte) (HandshakeRequest, int, error) {
 		err = errorf("Missing required property 'version'. Message content: %s", data[:end])
 	}
 	return req, end + 1, err
+}
+
+// stringStrict reads a string token, unescaped; anything else, null included,
+// is refused with the text .NET's ReadAsString uses.
+func (s *scanner) stringStrict(name string) (string, error) {
+	if b, err := s.peek(); err != nil {
+		return "", err
+	} else if b != '"' {
+		return "", errorf("Expected '%s' to be of type String.", name)
+	}
+	return s.string()
 }
 
 // AppendHandshakeRequest appends a handshake request.

@@ -81,9 +81,7 @@ func (p *JSONProtocol) parse(data []byte, m *Message) error {
 			}
 		}
 	}
-	if err == nil {
-		err = s.end()
-	}
+	// What follows the object in its record is ignored, as ASP.NET Core does.
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,6 @@ func TestParseErrors(t *testing.T) {
 		{`{"type":7,"allowReconnect":"yes"}`, "Expected 'allowReconnect' to be of type Boolean."},
 		{`{"type":1,"target":"x","arguments":[tru]}`, "'t' is an invalid start of a value or an unexpected character at position 36."},
 		{`{"type":1,"target":"x","arguments":["a\q"]}`, "Invalid escape sequence at position 39."},
-		{`{"type":6} x`, "'x' is an invalid start of a value or an unexpected character at position 11."},
 		{`{"type":1,"target":"x","arguments":[01]}`, "'1' is an invalid start of a value or an unexpected character at position 37."},
 		{deep, "The maximum configured depth of 64 has been exceeded."},
 	}

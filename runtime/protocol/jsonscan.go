@@ -401,10 +401,11 @@ func (s *scanner) open(start, end byte) (bool, error) {
 	return false, nil
 }
 
-// object reads one JSON object that must fill the rest of the data, calling
-// member for each member with the scanner placed at its value. It is for the
-// cold paths (the handshake); the hot one, JSONProtocol.parse, runs the same
-// steps in a loop of its own so that nothing escapes to the heap.
+// object reads one JSON object at the start of the data, calling member for
+// each member with the scanner placed at its value. Whatever follows the object
+// is ignored, as ASP.NET Core's readers stop at its end. It is for the cold
+// paths (the handshake); the hot one, JSONProtocol.parse, runs the same steps in
+// a loop of its own so that nothing escapes to the heap.
 func (s *scanner) object(member func(key []byte) error) error {
 	done, err := s.beginObject()
 	for !done && err == nil {
@@ -415,10 +416,7 @@ func (s *scanner) object(member func(key []byte) error) error {
 			}
 		}
 	}
-	if err != nil {
-		return err
-	}
-	return s.end()
+	return err
 }
 
 // beginObject consumes the start of the object that the data must hold and
@@ -434,22 +432,45 @@ func (s *scanner) beginObject() (bool, error) {
 	return s.open('{', '}')
 }
 
-// key reads a member's name and the colon after it.
+// key reads a member's name and the colon after it. An escaped name that
+// stands for a property name of the envelope or the handshake is returned in its
+// plain form, so that it matches as .NET's ValueTextEquals matches it.
 func (s *scanner) key() ([]byte, error) {
-	key, _, err := s.stringBytes()
+	key, escaped, err := s.stringBytes()
 	if err == nil {
 		err = s.expect(':')
+	}
+	if err == nil && escaped {
+		key = plainName(key)
 	}
 	return key, err
 }
 
-// end checks that only space is left.
-func (s *scanner) end() error {
-	s.skipSpace()
-	if s.pos != len(s.data) {
-		return s.unexpected(s.data[s.pos])
+// propertyNames are the names key unescapes: every property name of the
+// envelope and of the handshake.
+var propertyNames = [][]byte{
+	[]byte("type"), []byte("invocationId"), []byte("target"), []byte("arguments"),
+	[]byte("streamIds"), []byte("headers"), []byte("item"), []byte("result"),
+	[]byte("error"), []byte("allowReconnect"), []byte("sequenceId"),
+	[]byte("protocol"), []byte("version"),
+}
+
+// plainName returns the property name that the escaped name b stands for, or b
+// itself, which matches none as it holds a backslash. Each character of a name
+// escapes to at most 6 bytes, so a longer b cannot stand for one.
+func plainName(b []byte) []byte {
+	var buf [6 * len("allowReconnect")]byte
+	if len(b) > len(buf) {
+		return b
 	}
-	return nil
+	// Unescaping never lengthens, so buf holds the result and stays on the stack.
+	u := unescape(buf[:0], b)
+	for _, name := range propertyNames {
+		if string(u) == string(name) {
+			return name
+		}
+	}
+	return b
 }
 
 // stringOrNull reads a string token, still escaped, or null (as nil).
