@@ -149,6 +149,13 @@ func (*MessagePackProtocol) Decode(raw Raw, v any) error {
 		*p = f
 		return err
 	case *time.Time:
+		if s, err := decodeMPString(raw); err == nil {
+			t, err := parseTime(s)
+			if err == nil {
+				*p = t
+			}
+			return err
+		}
 		t, err := readTimestamp(raw)
 		if err == nil {
 			*p = t
