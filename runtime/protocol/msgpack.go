@@ -115,6 +115,9 @@ func (r *mpReader) message(m *Message) error {
 		if m.Type == StreamInvocation && len(names.id) == 0 {
 			return errorf("Reading 'invocationId' as String failed.")
 		}
+		if m.Type == CancelInvocation && len(names.id) == 0 {
+			return errorf("Null or empty invocation ID for CancelInvocation message.")
+		}
 	}
 	read := 1
 	switch m.Type {
@@ -223,6 +226,9 @@ func (r *mpReader) streamIDs(m *Message) error {
 	for ; err == nil && n > 0; n-- {
 		var id []byte
 		if id, err = r.str("streamIds"); err == nil {
+			if len(id) == 0 {
+				return errorf("Null or empty value in streamIds received.")
+			}
 			m.StreamIDs = append(m.StreamIDs, string(id))
 		}
 	}
