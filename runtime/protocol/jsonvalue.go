@@ -197,12 +197,12 @@ func (*JSONProtocol) Decode(raw Raw, v any) error {
 		*p = f
 		return nil
 	case *time.Time:
-		return p.UnmarshalJSON(raw)
+		return decodeJSONTime(raw, p)
 	case *Raw:
 		*p = append((*p)[:0], raw...)
 		return nil
 	}
-	return json.Unmarshal(raw, v)
+	return unmarshalJSON(raw, v)
 }
 
 // DecodeString decodes a JSON string. Unlike Decode it takes no pointer, so the

@@ -6,6 +6,10 @@
 // Record boundaries are independent of transport frames: a Protocol parses one
 // record at a time from a byte slice that may hold several records or only part of
 // one, so transports treat the connection as a byte pipe.
+//
+// Decode, in both protocols, accepts a time.Time written without an offset, as
+// .NET writes a DateTime of unspecified kind ("2019-06-03T22:00:00.1234567"),
+// and reads it as UTC, nested values included; timeparse.go says how.
 package protocol
 
 import "fmt"

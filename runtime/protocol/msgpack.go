@@ -1,7 +1,9 @@
 package protocol
 
 import (
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/hubgen/hubgen/runtime/internal/mpack"
 )
@@ -13,9 +15,11 @@ var MessagePack Protocol = &MessagePackProtocol{}
 // MessagePack array behind a VarInt length. Payload values are encoded as
 // ASP.NET Core's MessagePack protocol expects: structs as maps keyed by the Go
 // field names (which match .NET's PascalCase) or their msgpack tags, time.Time
-// as the timestamp extension (-1), []byte as bin. Strings, numbers, booleans,
-// time.Time, []byte and Raw skip reflection; the rest go through
-// github.com/vmihailenco/msgpack/v5.
+// as the timestamp extension (-1), []byte as bin, a type with MarshalText (a
+// UUID, say) as a string as .NET writes a Guid, integers in their smallest
+// form as MessagePack-CSharp writes them, headers sorted by key. Strings,
+// numbers, booleans, time.Time, []byte and Raw skip reflection; the rest go
+// through github.com/vmihailenco/msgpack/v5.
 type MessagePackProtocol struct {
 	// MaxDepth caps the nesting of arrays and maps in a message; deeper
 	// messages are rejected. Zero means DefaultMaxDepth.
@@ -110,6 +114,9 @@ func (r *mpReader) message(m *Message) error {
 		}
 		if m.Type == StreamInvocation && len(names.id) == 0 {
 			return errorf("Reading 'invocationId' as String failed.")
+		}
+		if m.Type == CancelInvocation && len(names.id) == 0 {
+			return errorf("Null or empty invocation ID for CancelInvocation message.")
 		}
 	}
 	read := 1
@@ -219,6 +226,9 @@ func (r *mpReader) streamIDs(m *Message) error {
 	for ; err == nil && n > 0; n-- {
 		var id []byte
 		if id, err = r.str("streamIds"); err == nil {
+			if len(id) == 0 {
+				return errorf("Null or empty value in streamIds received.")
+			}
 			m.StreamIDs = append(m.StreamIDs, string(id))
 		}
 	}
@@ -347,11 +357,16 @@ func (p *MessagePackProtocol) appendBody(dst []byte, m *Message) ([]byte, error)
 	return dst, err
 }
 
+// appendMPHeaders writes h sorted by key, so that a message always has the
+// same bytes.
 func appendMPHeaders(dst []byte, h map[string]string) []byte {
 	dst = mpack.AppendMapLen(dst, len(h))
-	for k, v := range h {
+	if len(h) == 0 {
+		return dst
+	}
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		dst = mpack.AppendString(dst, k)
-		dst = mpack.AppendString(dst, v)
+		dst = mpack.AppendString(dst, h[k])
 	}
 	return dst
 }

@@ -84,6 +84,10 @@ func TestMessagePackParseErrors(t *testing.T) {
 		{"array longer than the data", []byte{5, 0xdd, 0, 1, 0, 0}, "Unexpected end of MessagePack data."},
 		{"too deep", mpFrame(t, 1, h, "1", "T", []any{deep}), "The maximum configured depth of 64 has been exceeded."},
 		{"stream invocation without id", mpFrame(t, 4, h, nil, "S", []any{}), "Reading 'invocationId' as String failed."},
+		{"empty stream id", mpFrame(t, 1, h, "1", "T", []any{}, []string{"a", ""}), "Null or empty value in streamIds received."},
+		{"nil stream id", mpFrame(t, 4, h, "1", "T", []any{}, []any{nil}), "Null or empty value in streamIds received."},
+		{"cancel with empty id", mpFrame(t, 5, h, ""), "Null or empty invocation ID for CancelInvocation message."},
+		{"cancel with nil id", mpFrame(t, 5, h, nil), "Null or empty invocation ID for CancelInvocation message."},
 	}
 	for _, tt := range tests {
 		var m Message
@@ -96,6 +100,11 @@ func TestMessagePackParseErrors(t *testing.T) {
 		}
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+		// The hub closes the connection with an *Error's text as an
+		// InvalidDataException.
+		if _, ok := err.(*Error); !ok {
+			t.Errorf("%s: %T, want a *protocol.Error", tt.name, err)
 		}
 	}
 }

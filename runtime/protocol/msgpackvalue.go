@@ -1,10 +1,14 @@
 package protocol
 
 import (
+	"bytes"
+	"encoding"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hubgen/hubgen/runtime/internal/mpack"
@@ -55,11 +59,104 @@ func appendMsgpack(dst []byte, v any) ([]byte, error) {
 	case time.Time:
 		return appendTimestamp(dst, v), nil
 	}
-	b, err := msgpack.Marshal(v)
-	if err != nil {
+	if m, ok := v.(encoding.TextMarshaler); ok && !ownEncoding(reflect.TypeOf(v)) {
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return append(dst, 0xc0), nil
+		}
+		b, err := m.MarshalText()
+		if err != nil {
+			return dst, err
+		}
+		return append(mpack.AppendStringLen(dst, len(b)), b...), nil
+	}
+	registerTextTypes(reflect.TypeOf(v))
+	var buf bytes.Buffer
+	enc := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(enc)
+	enc.Reset(&buf)
+	enc.UseCompactInts(true) // the smallest form, as MessagePack-CSharp writes
+	if err := enc.Encode(v); err != nil {
 		return dst, err
 	}
-	return append(dst, b...), nil
+	return append(dst, buf.Bytes()...), nil
+}
+
+var (
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	ownEncoders       = []reflect.Type{reflect.TypeFor[msgpack.CustomEncoder](), reflect.TypeFor[msgpack.Marshaler]()}
+	textTypes         sync.Map // reflect.Type walked by registerTextTypes
+	textTypesLocked   sync.Mutex
+)
+
+// ownEncoding reports whether t has its own MessagePack encoding, which wins
+// over MarshalText.
+func ownEncoding(t reflect.Type) bool {
+	for _, e := range ownEncoders {
+		if t.Implements(e) || t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(e) {
+			return true
+		}
+	}
+	return false
+}
+
+// registerTextTypes registers with github.com/vmihailenco/msgpack/v5, once, an
+// encoder that writes a string for each type inside t (through structs,
+// pointers, slices, arrays and maps) with a MarshalText method and no
+// MessagePack method of its own: .NET sends a Guid, for one, as a string, where
+// that library would write MarshalBinary's or MarshalText's bytes as bin. The
+// registration is process-wide. It must come before that library first
+// handles a struct holding such a type, which it caches, so Decode calls it
+// too. Values behind an interface are not reached.
+func registerTextTypes(t reflect.Type) {
+	if t == nil {
+		return
+	}
+	if _, done := textTypes.Load(t); done {
+		return
+	}
+	textTypesLocked.Lock()
+	defer textTypesLocked.Unlock()
+	walkTextTypes(t, map[reflect.Type]bool{})
+	textTypes.Store(t, true)
+}
+
+func walkTextTypes(t reflect.Type, seen map[reflect.Type]bool) {
+	if seen[t] || t == timeType || ownEncoding(t) {
+		return
+	}
+	seen[t] = true
+	if t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(textMarshalerType) {
+		msgpack.Register(reflect.Zero(t).Interface(), encodeText, nil)
+		return
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		walkTextTypes(t.Elem(), seen)
+	case reflect.Map:
+		walkTextTypes(t.Key(), seen)
+		walkTextTypes(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() || f.Anonymous {
+				walkTextTypes(f.Type, seen)
+			}
+		}
+	}
+}
+
+// encodeText writes v's MarshalText as a string.
+func encodeText(e *msgpack.Encoder, v reflect.Value) error {
+	m, ok := v.Interface().(encoding.TextMarshaler)
+	if !ok {
+		p := reflect.New(v.Type())
+		p.Elem().Set(v)
+		m = p.Interface().(encoding.TextMarshaler)
+	}
+	b, err := m.MarshalText()
+	if err != nil {
+		return err
+	}
+	return e.EncodeString(string(b))
 }
 
 // appendTimestamp writes t as the MessagePack timestamp extension (-1), in the
@@ -149,6 +246,13 @@ func (*MessagePackProtocol) Decode(raw Raw, v any) error {
 		*p = f
 		return err
 	case *time.Time:
+		if s, err := decodeMPString(raw); err == nil {
+			t, err := parseTime(s)
+			if err == nil {
+				*p = t
+			}
+			return err
+		}
 		t, err := readTimestamp(raw)
 		if err == nil {
 			*p = t
@@ -158,6 +262,7 @@ func (*MessagePackProtocol) Decode(raw Raw, v any) error {
 		*p = append((*p)[:0], raw...)
 		return nil
 	}
+	registerTextTypes(reflect.TypeOf(v))
 	return msgpack.Unmarshal(raw, v)
 }
 

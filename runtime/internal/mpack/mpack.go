@@ -34,18 +34,21 @@ func AppendMapLen(dst []byte, n int) []byte {
 
 // AppendString appends s as a str.
 func AppendString(dst []byte, s string) []byte {
-	n := len(s)
+	return append(AppendStringLen(dst, len(s)), s...)
+}
+
+// AppendStringLen appends the header of a str of n bytes; the caller appends
+// the bytes.
+func AppendStringLen(dst []byte, n int) []byte {
 	switch {
 	case n < 32:
-		dst = append(dst, 0xa0|byte(n))
+		return append(dst, 0xa0|byte(n))
 	case n <= math.MaxUint8:
-		dst = append(dst, 0xd9, byte(n))
+		return append(dst, 0xd9, byte(n))
 	case n <= math.MaxUint16:
-		dst = binary.BigEndian.AppendUint16(append(dst, 0xda), uint16(n))
-	default:
-		dst = binary.BigEndian.AppendUint32(append(dst, 0xdb), uint32(n))
+		return binary.BigEndian.AppendUint16(append(dst, 0xda), uint16(n))
 	}
-	return append(dst, s...)
+	return binary.BigEndian.AppendUint32(append(dst, 0xdb), uint32(n))
 }
 
 // AppendBinary appends b as a bin.

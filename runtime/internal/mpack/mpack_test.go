@@ -73,3 +73,17 @@ func TestMapHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestStringLen(t *testing.T) {
+	tests := []struct {
+		n    int
+		want string
+	}{
+		{0, "a0"}, {31, "bf"}, {32, "d920"}, {255, "d9ff"}, {256, "da0100"}, {65535, "daffff"}, {65536, "db00010000"},
+	}
+	for _, tt := range tests {
+		if got := hex.EncodeToString(AppendStringLen(nil, tt.n)); got != tt.want {
+			t.Errorf("AppendStringLen(%d) = %s, want %s", tt.n, got, tt.want)
+		}
+	}
+}
