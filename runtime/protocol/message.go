@@ -10,6 +10,14 @@
 // Decode, in both protocols, accepts a time.Time written without an offset, as
 // .NET writes a DateTime of unspecified kind ("2019-06-03T22:00:00.1234567"),
 // and reads it as UTC, nested values included; timeparse.go says how.
+//
+// MessagePack writes a value whose type has MarshalText as a string, as .NET
+// writes a Guid, and integers in their smallest form, as MessagePack-CSharp
+// does. For values nested in structs, slices and maps this goes through
+// github.com/vmihailenco/msgpack/v5's type registry, which is the process's:
+// a program that also uses that package directly sees time.Time decode from
+// strings, and each MarshalText type that hubgen has encoded or decoded
+// encode as a string.
 package protocol
 
 import "fmt"
