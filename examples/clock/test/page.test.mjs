@@ -16,10 +16,15 @@ const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 test("the page shows the server's time, live", { timeout: 60000 }, async (t) => {
   assert.ok(page, "CLOCK_PAGE is not set");
   const profile = await mkdtemp(join(tmpdir(), "clock-chromium-"));
-  t.after(() => rm(profile, { recursive: true, force: true }));
   // A persistent context is how Playwright takes a --user-data-dir: a fresh
-  // one, removed after the test.
-  const browser = await chromium.launchPersistentContext(profile, {
+  // one, removed after the test once the browser is closed (Chromium writes
+  // into it until then), with retries for files it lets go of late.
+  let browser;
+  t.after(async () => {
+    await browser?.close();
+    await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
+  browser = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 800, height: 450 },
@@ -34,7 +39,6 @@ test("the page shows the server's time, live", { timeout: 60000 }, async (t) => 
       "--disable-sync",
     ],
   });
-  t.after(() => browser.close());
   const tab = browser.pages()[0] ?? (await browser.newPage());
   const errors = [];
   tab.on("pageerror", (err) => errors.push(err.message));
