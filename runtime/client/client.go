@@ -66,6 +66,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -447,8 +448,13 @@ func (c *Conn) become(state State, s *session) bool {
 }
 
 // callback runs a callback of the user's, on the watching goroutine, with no
-// lock held.
+// lock held; a panic is logged, and the connection goes on.
 func (c *Conn) callback(f func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.log.Error("client: a callback panicked", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
 	f()
 }
 

@@ -546,3 +546,18 @@ func TestCloseWaitsForHandler(t *testing.T) {
 	}
 	checkNoClientGoroutines(t)
 }
+
+// TestCallbackPanics: a callback that panics is logged; Close still returns
+// and the process goes on.
+func TestCallbackPanics(t *testing.T) {
+	h := newHub(t, hub.Options{})
+	called := make(chan struct{}, 1)
+	c := dial(t, h.url, client.Options{OnClosed: func(error) {
+		called <- struct{}{}
+		panic("OnClosed panicked")
+	}})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, called, "OnClosed")
+}

@@ -130,9 +130,7 @@ func (s *session) sendPing() {
 func (s *session) encode(m protocol.Message) (*outq.Buffer, error) {
 	b := outq.Get()
 	b.Msg = m
-	var err error
-	b.B, err = outq.Append(s.proto, b.B, &b.Msg)
-	if err != nil {
+	if err := b.Encode(s.proto); err != nil {
 		b.Free()
 		return nil, err
 	}

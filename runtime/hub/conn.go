@@ -100,6 +100,7 @@ func newConn(srv *Server, id, token string, r *http.Request, ident *Identity) *C
 		Failed: func(error) { c.t.abort() },
 		End:    func() { c.t.closeWrite() },
 		Limit:  srv.opts.MaxQueueSize,
+		Full:   c.behind,
 		Yield:  true,
 	})
 	c.lastWrite.Store(c.created.UnixNano())
@@ -144,9 +145,7 @@ func (c *Conn) Send(m *Message) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.q.Push(b, false); errors.Is(err, outq.ErrFull) {
-		c.behind()
-	}
+	c.q.Push(b, false) // dropped when closing; a full queue closes the connection
 	return nil
 }
 
@@ -155,13 +154,10 @@ func (c *Conn) Send(m *Message) error {
 // connection is closing.
 func (c *Conn) push(b *outq.Buffer, hold bool) bool {
 	_, err := c.q.PushBuffer(b, hold)
-	if errors.Is(err, outq.ErrFull) {
-		c.behind()
-	}
 	return err == nil
 }
 
-// behind closes a connection that fell MaxQueueSize behind.
+// behind closes a connection that fell MaxQueueSize behind: the queue's Full.
 func (c *Conn) behind() {
 	c.srv.log.Warn("hub: closing a connection that does not keep up", "conn", c.id, "limit", c.srv.opts.MaxQueueSize)
 	c.q.Discard()

@@ -202,9 +202,7 @@ func (to *targets) send(m *Message) error {
 	clear(to.conns)
 	to.conns = to.conns[:0]
 	clear(to.seen)
-	if cap(to.conns) <= 1<<16 && len(to.seen) == 0 {
-		targetPool.Put(to)
-	}
+	targetPool.Put(to)
 	return first
 }
 

@@ -3,7 +3,6 @@ package hub
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"runtime/debug"
@@ -279,10 +278,7 @@ func (c *Conn) pump(ctx context.Context, id string, seq iter.Seq2[any, error]) (
 		}
 		pos, err := c.q.PushBuffer(b, false)
 		if err != nil {
-			if errors.Is(err, outq.ErrFull) {
-				c.behind()
-			}
-			return nil // the connection is closing
+			return nil // the connection is closing, or was closed for falling behind
 		}
 		sent[n%len(sent)] = pos
 		n++

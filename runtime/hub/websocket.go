@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -34,7 +35,7 @@ type wsTransport struct {
 	inbox   []*outq.Buffer // bytes the standby read, for the deposed reader
 	inboxN  int            // bytes in inbox
 	room    chan struct{}  // closed when the deposed reader takes from a full inbox
-	handing bool           // a deposed reader still handles what was read before
+	handing atomic.Bool    // a deposed reader still handles what was read before; changed under mu
 	ended   bool           // the socket has ended
 }
 
@@ -61,7 +62,9 @@ func (t *wsTransport) tick(now time.Time) bool {
 	// one, must find handing set when it drains.
 	t.mu.Lock()
 	deposed := c.handling.CompareAndSwap(readerHandling, readerDeposed)
-	t.handing = t.handing || deposed
+	if deposed {
+		t.handing.Store(true)
+	}
 	t.mu.Unlock()
 	if deposed {
 		go t.run()
@@ -149,7 +152,7 @@ func (t *wsTransport) run() {
 	}
 	t.mu.Lock()
 	t.ended = true
-	owner := !t.handing
+	owner := !t.handing.Load()
 	if t.room != nil {
 		close(t.room)
 		t.room = nil
@@ -174,10 +177,7 @@ func (t *wsTransport) protocolError(err error) {
 
 // read handles a frame, or queues it for a deposed reader that still handles.
 func (t *wsTransport) read(r io.Reader) error {
-	t.mu.Lock()
-	handing := t.handing
-	t.mu.Unlock()
-	if !handing {
+	if !t.handing.Load() { // the common case, without the lock: queue checks again under it
 		return t.c.read(r, true)
 	}
 	for {
@@ -215,7 +215,7 @@ func (t *wsTransport) read(r io.Reader) error {
 func (t *wsTransport) queue(b *outq.Buffer) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for t.handing && t.inboxN >= maxInbox {
+	for t.handing.Load() && t.inboxN >= maxInbox {
 		if t.room == nil {
 			t.room = make(chan struct{})
 		}
@@ -224,7 +224,7 @@ func (t *wsTransport) queue(b *outq.Buffer) bool {
 		<-room
 		t.mu.Lock()
 	}
-	if !t.handing {
+	if !t.handing.Load() {
 		return false
 	}
 	t.inbox = append(t.inbox, b)
@@ -245,7 +245,7 @@ func (t *wsTransport) drain() {
 				b.Free()
 			}
 			t.inbox, t.inboxN = nil, 0
-			t.handing = false
+			t.handing.Store(false)
 			if t.room != nil {
 				close(t.room)
 				t.room = nil

@@ -112,6 +112,9 @@ type Config struct {
 	// Limit is the count of queued bytes beyond which Push fails with
 	// ErrFull; 0 means no limit.
 	Limit int
+	// Full, if set, is called (outside the lock) each time a Push fails
+	// with ErrFull; a connection that cannot keep up is closed there.
+	Full func()
 	// Yield lets a writer that a Push woke yield once before it writes, so
 	// that a sender that goes on (a broadcast loop, say) queues more meanwhile
 	// and it all goes out in one write.
@@ -148,7 +151,7 @@ func (q *Queue) Push(p []byte, hold bool) (int64, error) {
 	q.mu.Lock()
 	if err := q.roomLocked(len(p)); err != nil {
 		q.mu.Unlock()
-		return 0, err
+		return 0, q.refused(err)
 	}
 	if q.out == nil {
 		q.out = Get()
@@ -165,7 +168,7 @@ func (q *Queue) PushBuffer(b *Buffer, hold bool) (int64, error) {
 	if err := q.roomLocked(n); err != nil {
 		q.mu.Unlock()
 		b.Free()
-		return 0, err
+		return 0, q.refused(err)
 	}
 	if q.out == nil {
 		q.out = b
@@ -185,6 +188,14 @@ func (q *Queue) roomLocked(n int) error {
 		return ErrFull
 	}
 	return nil
+}
+
+// refused returns the error of a refused Push, after calling Full for ErrFull.
+func (q *Queue) refused(err error) error {
+	if err == ErrFull && q.cfg.Full != nil {
+		q.cfg.Full()
+	}
+	return err
 }
 
 // pushedLocked accounts for n bytes queued, starts a writer unless hold, and

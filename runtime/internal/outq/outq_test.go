@@ -72,12 +72,16 @@ func TestPushFlushClose(t *testing.T) {
 
 func TestLimit(t *testing.T) {
 	var s sink
-	q := s.queue(4)
+	full := 0
+	q := New(Config{Write: s.write, Limit: 4, Full: func() { full++ }})
 	if _, err := q.Push([]byte("abcd"), true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := q.Push([]byte("e"), true); !errors.Is(err, ErrFull) {
 		t.Fatalf("Push past the limit: %v, want ErrFull", err)
+	}
+	if full != 1 {
+		t.Fatalf("Full called %d times, want once", full)
 	}
 	q.Flush()
 	if _, err := q.Push([]byte("e"), true); err != nil {
