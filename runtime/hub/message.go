@@ -57,8 +57,11 @@ func (m *Message) Protocol() *protocol.Message { return &m.msg }
 // encoded outside the message's lock: a value whose encoder panics or blocks
 // holds no one else back, and a panic is returned as an error.
 func (m *Message) Encode(p protocol.Protocol) ([]byte, error) {
-	if b, err, ok := m.cached(p); ok {
-		return b, err
+	m.mu.Lock()
+	e, ok := m.encodingLocked(p)
+	m.mu.Unlock()
+	if ok {
+		return e.b, e.err
 	}
 	if m.encoded {
 		return nil, fmt.Errorf("hub: the message arrived encoded without the '%s' protocol: the server that sent it does not use that protocol", p.Name())
@@ -66,23 +69,19 @@ func (m *Message) Encode(p protocol.Protocol) ([]byte, error) {
 	b, err := outq.Append(p, nil, &m.msg)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, e := range m.enc {
-		if e.proto == p { // encoded meanwhile by another caller
-			return e.b, e.err
-		}
+	if e, ok := m.encodingLocked(p); ok { // encoded meanwhile by another caller
+		return e.b, e.err
 	}
 	m.enc = append(m.enc, encoding{p, b, err})
 	return b, err
 }
 
-// cached returns the encoding with p, if there is one.
-func (m *Message) cached(p protocol.Protocol) ([]byte, error, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// encodingLocked returns the encoding with p, if there is one.
+func (m *Message) encodingLocked(p protocol.Protocol) (encoding, bool) {
 	for _, e := range m.enc {
 		if e.proto == p {
-			return e.b, e.err, true
+			return e, true
 		}
 	}
-	return nil, nil, false
+	return encoding{}, false
 }
