@@ -23,6 +23,10 @@
 // and ends with ErrServerTimeout after Options.ServerTimeout without receiving
 // (neither on Long Polling, whose polls keep it alive).
 //
+// Negotiate and the transports are the connections layer's: package
+// github.com/hubgen/hubgen/runtime/transport, whose Dial opens a raw
+// connection, for a protocol of your own over SignalR's transports.
+//
 // # Reconnecting
 //
 // When an established connection is lost, the Conn reconnects as its

@@ -241,7 +241,8 @@ func (c *ClientConn) InherentKeepAlive() bool { return c.kind == LongPolling }
 
 // Read appends the next bytes from the server to dst and returns the
 // extended slice: one WebSocket message, one event, or the body of a poll
-// that brought data. It allocates only when dst has no room for them.
+// that brought data. It grows dst only when dst has no room for them: a
+// reader that passes the same buffer back, emptied, reads into it.
 //
 // When the server ends the connection normally, Read returns an error that is
 // io.EOF by errors.Is: ErrEventStreamEnded on Server-Sent Events,
