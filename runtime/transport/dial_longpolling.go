@@ -19,7 +19,8 @@ const clientPollTimeout = 100 * time.Second
 // polls: a read is a poll, or several when the server answers without data.
 type clientLP struct {
 	*clientHTTP
-	over atomic.Bool // polling is over: the server ended it, or a poll failed
+	over    atomic.Bool // polling is over: the server ended it, or a poll failed
+	deleted atomic.Bool // closeWrite sends, or sent, the DELETE
 }
 
 func (cfg *dialConfig) dialLongPolling(ctx context.Context, n *negotiated) (clientTransport, error) {
@@ -56,8 +57,9 @@ func (t *clientLP) poll() (resp *http.Response, cancel context.CancelFunc, err e
 }
 
 // read polls until a poll brings data: a 200 with an empty body is a poll the
-// server ended for lack of data, 204 ends the connection, and any other status
-// is an error.
+// server ended for lack of data, 204 ends the connection, and so does 404
+// after closeWrite's DELETE (the server has forgotten the connection, as it
+// was asked); any other status is an error.
 func (t *clientLP) read(dst []byte) ([]byte, error) {
 	for {
 		resp, cancel, err := t.poll()
@@ -76,6 +78,10 @@ func (t *clientLP) read(dst []byte) ([]byte, error) {
 		case http.StatusNoContent:
 			resp.Body.Close()
 			err = ErrPollingEnded
+		case http.StatusNotFound:
+			if err = discardResponse(resp); t.deleted.Load() {
+				err = ErrPollingEnded
+			}
 		default:
 			if err = discardResponse(resp); err == nil {
 				err = fmt.Errorf("%w %d of a poll", ErrUnexpectedStatus, resp.StatusCode)
@@ -94,10 +100,11 @@ func (t *clientLP) read(dst []byte) ([]byte, error) {
 
 // closeWrite asks the server to end the connection with a DELETE, as the
 // JavaScript client does, unless polling is over already; the server then
-// answers the outstanding poll with 204.
+// answers the outstanding poll with 204, or a later one with 404, which read
+// takes for the end too.
 func (t *clientLP) closeWrite() {
 	t.clientHTTP.closeWrite()
-	if t.over.Load() {
+	if t.over.Load() || t.deleted.Swap(true) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(t.ctx, t.closeTimeout)
