@@ -254,7 +254,10 @@ func (c *ClientConn) Read(dst []byte) ([]byte, error) { return c.t.read(dst) }
 
 // Write sends p, which the protocol above may make of one or more of its
 // messages: a WebSocket message of the connection's Format, or one POST.
-// Write is done with p when it returns.
+// Write is done with p when it returns. A POST returns when the server has
+// taken it, which a server may do only as fast as its handler reads, and a
+// handler may wait for a poll to answer: on Long Polling, keep a Read going
+// while you Write, as runtime/client's reader does.
 func (c *ClientConn) Write(p []byte) error { return c.t.write(p) }
 
 // CloseWrite ends the client's side gracefully, after the last Write: on
