@@ -143,7 +143,8 @@ func (cfg *dialConfig) closeIdle() {
 // SkipNegotiation also ws or wss): it negotiates, following redirects, and
 // opens the first transport the server offers that opts allow and that
 // carries opts.Format. ctx bounds the dial only; once Dial returns, the
-// connection lives until it is closed.
+// connection lives until Abort, or until an end of either side (see
+// CloseWrite).
 //
 // Its errors read as the JavaScript client's, such as "failed to complete
 // negotiation with the server: Unauthorized: Status code '401'", without a
