@@ -7,8 +7,5 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The Server's heartbeat (ExampleDial, TestDialHub, TestDialServer) ends
-	// on its own up to a second after its last connection; it is the
-	// server's, not the client's.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/hubgen/hubgen/runtime/transport.(*Server).beat"))
+	goleak.VerifyTestMain(m)
 }

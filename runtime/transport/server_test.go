@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,12 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/hubgen/hubgen/runtime/transport"
-	"go.uber.org/goleak"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-var quiet = slog.New(slog.DiscardHandler)
 
 // echo writes back every message it receives.
 func echo(c *transport.Conn) {
