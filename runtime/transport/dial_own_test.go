@@ -1,10 +1,8 @@
 package transport_test
 
 import (
-	"context"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -15,25 +13,8 @@ import (
 // that sends back each message it receives.
 func newEchoEndpoint(t *testing.T) string {
 	t.Helper()
-	srv := transport.New(transport.HandlerFunc(func(c *transport.Conn) {
-		for {
-			p, err := c.Next()
-			if err != nil {
-				return
-			}
-			if err := c.Write(p); err != nil {
-				return
-			}
-		}
-	}), transport.Options{Logger: quiet})
-	mux := transport.NewMux()
-	srv.Mount(mux, "/echo")
-	ts := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Shutdown(context.Background())
-		ts.Close()
-	})
-	return ts.URL + "/echo"
+	_, url := endpoint(t, transport.HandlerFunc(echo), transport.Options{})
+	return url
 }
 
 // TestDialServer: both sides of the package, Dial against Server, over each
