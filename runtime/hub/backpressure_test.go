@@ -4,23 +4,16 @@ import (
 	"context"
 	"iter"
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
-// gate is a transport whose writes wait until the test lets them through.
+// gate is a carrier whose writes wait until the test lets them through.
 type gate struct{ open chan struct{} }
 
-func (*gate) name() string                          { return "gate" }
-func (*gate) supports(protocol.TransferFormat) bool { return true }
-func (g *gate) write(p []byte) error                { <-g.open; return nil }
-func (*gate) closeWrite()                           {}
-func (*gate) abort()                                {}
-func (*gate) direct() bool                          { return true }
-func (*gate) tick(time.Time) bool                   { return false }
+func (*gate) Next() ([]byte, error)  { select {} }
+func (g *gate) Write(p []byte) error { <-g.open; return nil }
+func (*gate) Close() error           { return nil }
 
 // A stream whose items are not written holds its producer back after
 // StreamBuffer items instead of queueing without bound.
@@ -37,11 +30,9 @@ func TestStreamBackpressure(t *testing.T) {
 		}, nil
 	}}
 	srv := New([]Method{produce}, Options{StreamBuffer: 5, Logger: slog.New(slog.DiscardHandler)})
-	c := newConn(srv, "id", "", httptest.NewRequest("GET", "/", nil), nil)
 	g := &gate{open: make(chan struct{})}
-	c.t = g
-	r := &frameReader{frame: []byte(`{"protocol":"json","version":1}` + "\x1e" + `{"type":4,"invocationId":"s","target":"Produce","arguments":[]}` + "\x1e")}
-	if err := c.read(r, true); err != nil {
+	c := testConn(srv, g)
+	if err := c.read([]byte(`{"protocol":"json","version":1}` + "\x1e" + `{"type":4,"invocationId":"s","target":"Produce","arguments":[]}` + "\x1e")); err != nil {
 		t.Fatal(err)
 	}
 	// Nothing is written yet: the producer gets five items out and no more.

@@ -2,40 +2,26 @@ package hub
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hubgen/hubgen/runtime/protocol"
+	"github.com/hubgen/hubgen/runtime/transport"
 )
 
-// discard is a transport that drops what it is given.
+// discard is a carrier that drops what it is given.
 type discard struct{ writes int }
 
-func (*discard) name() string                          { return "discard" }
-func (*discard) supports(protocol.TransferFormat) bool { return true }
-func (d *discard) write(p []byte) error                { d.writes++; return nil }
-func (*discard) closeWrite()                           {}
-func (*discard) abort()                                {}
-func (*discard) direct() bool                          { return true }
-func (*discard) tick(time.Time) bool                   { return false }
+func (*discard) Next() ([]byte, error)  { select {} }
+func (d *discard) Write(p []byte) error { d.writes++; return nil }
+func (*discard) Close() error           { return nil }
 
-// frameReader reads one frame again and again without allocating.
-type frameReader struct {
-	frame []byte
-	off   int
-}
-
-func (r *frameReader) Read(p []byte) (int, error) {
-	if r.off == len(r.frame) {
-		return 0, io.EOF
-	}
-	n := copy(p, r.frame[r.off:])
-	r.off += n
-	return n, nil
+// testConn returns a connection of srv over carrier, not yet served.
+func testConn(srv *Server, carrier transport.Carrier) *Conn {
+	lc := transport.NewConn(transport.WebSockets, "id", httptest.NewRequest("GET", "/", nil), nil, carrier)
+	return newConn(srv, lc)
 }
 
 // BenchmarkDispatch measures the server's work for one invocation without a
@@ -46,18 +32,15 @@ func BenchmarkDispatch(b *testing.B) {
 		return Arg[string](a, 0)
 	}}
 	srv := New([]Method{echo}, Options{Logger: slog.New(slog.DiscardHandler)})
-	c := newConn(srv, "id", "", httptest.NewRequest("GET", "/", nil), nil)
 	t := &discard{}
-	c.t = t
-	r := &frameReader{frame: []byte(`{"protocol":"json","version":1}` + "\x1e")}
-	if err := c.read(r, true); err != nil {
+	c := testConn(srv, t)
+	if err := c.read([]byte(`{"protocol":"json","version":1}` + "\x1e")); err != nil {
 		b.Fatal(err)
 	}
-	r.frame = []byte(`{"type":1,"invocationId":"123","target":"Echo","arguments":["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]}` + "\x1e")
+	frame := []byte(`{"type":1,"invocationId":"123","target":"Echo","arguments":["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]}` + "\x1e")
 	b.ReportAllocs()
 	for b.Loop() {
-		r.off = 0
-		if err := c.read(r, true); err != nil {
+		if err := c.read(frame); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -76,11 +59,9 @@ func BenchmarkDispatchProtocols(b *testing.B) {
 	srv := New([]Method{echo}, Options{Logger: slog.New(slog.DiscardHandler)})
 	for _, p := range []protocol.Protocol{protocol.JSON, protocol.MessagePack} {
 		b.Run(p.Name(), func(b *testing.B) {
-			c := newConn(srv, "id", "", httptest.NewRequest("GET", "/", nil), nil)
 			t := &discard{}
-			c.t = t
-			r := &frameReader{frame: protocol.AppendHandshakeRequest(nil, protocol.HandshakeRequest{Protocol: p.Name(), Version: 1})}
-			if err := c.read(r, true); err != nil {
+			c := testConn(srv, t)
+			if err := c.read(protocol.AppendHandshakeRequest(nil, protocol.HandshakeRequest{Protocol: p.Name(), Version: 1})); err != nil {
 				b.Fatal(err)
 			}
 			frame, err := p.Append(nil, &protocol.Message{Type: protocol.Invocation, InvocationID: "123", Target: "Echo",
@@ -88,11 +69,9 @@ func BenchmarkDispatchProtocols(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			r.frame, r.off = frame, 0
 			b.ReportAllocs()
 			for b.Loop() {
-				r.off = 0
-				if err := c.read(r, true); err != nil {
+				if err := c.read(frame); err != nil {
 					b.Fatal(err)
 				}
 			}

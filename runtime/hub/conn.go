@@ -16,21 +16,21 @@ import (
 
 	"github.com/hubgen/hubgen/runtime/internal/outq"
 	"github.com/hubgen/hubgen/runtime/protocol"
+	"github.com/hubgen/hubgen/runtime/transport"
 )
 
 // Conn is one client connection to a hub.
 type Conn struct {
 	srv      *Server
+	lc       *transport.Conn // the connection under the hub's
 	id       string
-	token    string // the secret one, "" when the client skipped negotiate
 	created  time.Time
-	req      *http.Request
 	identity *Identity
 	ctx      context.Context
 	cancel   context.CancelFunc
 	inline   context.Context // ctx of the invocations the reader runs itself
-	t        transport
-	q        *outq.Queue // encoded messages waiting for the transport
+	q        *outq.Queue     // encoded messages waiting for the transport
+	direct   bool            // the reader may write its replies itself
 
 	// Set once by the handshake, before any invocation runs.
 	proto     protocol.Protocol
@@ -41,14 +41,10 @@ type Conn struct {
 	msg protocol.Message // the message being dispatched
 	sem chan struct{}    // slots for parallel invocations; nil when only one
 
-	// handling is what the reader does: idle, handling a message read whole
-	// (which may block in user code), or deposed by a standby reader that took
-	// the transport over meanwhile (see wsTransport).
-	handling  atomic.Int32
+	reading   atomic.Bool   // the reader waits in Next: it will see the transport end
 	lastWrite atomic.Int64  // unix nanoseconds of the last write to the transport
-	lastRead  atomic.Int64  // unix nanoseconds of the last bytes received
-	posting   sync.Mutex    // HTTP transports: one POST is read at a time
 	lastID    atomic.Uint64 // of the invocations this server sent for client results
+	behindLog sync.Once     // the warning for a connection that falls behind
 
 	mu       sync.Mutex                    // guards the connection's state below, never user code
 	results  map[string]chan clientResult  // client results awaited, by invocation id
@@ -59,13 +55,6 @@ type Conn struct {
 	closeErr error                         // the error of the client's Close message
 	finished sync.Once
 }
-
-// What the reader does, in Conn.handling.
-const (
-	readerIdle int32 = iota
-	readerHandling
-	readerDeposed
-)
 
 type connKey struct{}
 
@@ -78,14 +67,13 @@ func ConnFromContext(ctx context.Context) *Conn {
 	return c
 }
 
-func newConn(srv *Server, id, token string, r *http.Request, ident *Identity) *Conn {
-	c := &Conn{srv: srv, id: id, token: token, created: time.Now(), identity: ident}
-	// The request ends with the handler that upgraded it; keep its values, not
-	// its cancellation.
-	base := context.WithoutCancel(r.Context())
-	c.ctx, c.cancel = context.WithCancel(context.WithValue(base, connKey{}, c))
+func newConn(srv *Server, lc *transport.Conn) *Conn {
+	c := &Conn{srv: srv, lc: lc, id: lc.ID(), created: time.Now(), identity: lc.Identity()}
+	c.ctx, c.cancel = context.WithCancel(context.WithValue(lc.Context(), connKey{}, c))
 	c.inline = c.ctx
-	c.req = r.WithContext(c.ctx)
+	// A long poll's write waits for the client's next poll: the reader must
+	// not wait for it.
+	c.direct = lc.Transport() != transport.LongPolling
 	if n := srv.opts.MaxParallelInvocations; n > 1 {
 		c.sem = make(chan struct{}, n)
 	} else {
@@ -93,18 +81,17 @@ func newConn(srv *Server, id, token string, r *http.Request, ident *Identity) *C
 	}
 	c.q = outq.New(outq.Config{
 		Write: func(p []byte) error {
-			err := c.t.write(p)
+			err := lc.Write(p)
 			c.lastWrite.Store(time.Now().UnixNano())
 			return err
 		},
-		Failed: func(error) { c.t.abort() },
-		End:    func() { c.t.closeWrite() },
+		Failed: lc.Abort,
+		End:    lc.Close,
 		Limit:  srv.opts.MaxQueueSize,
 		Full:   c.behind,
 		Yield:  true,
 	})
 	c.lastWrite.Store(c.created.UnixNano())
-	c.lastRead.Store(c.created.UnixNano())
 	return c
 }
 
@@ -125,7 +112,7 @@ func (c *Conn) Identity() *Identity { return c.identity }
 // Request returns the HTTP request that opened the connection. Its URL may
 // carry secrets, the access_token and the connection token (id): log it with
 // RedactURL.
-func (c *Conn) Request() *http.Request { return c.req }
+func (c *Conn) Request() *http.Request { return c.lc.Request() }
 
 // Context returns the connection's context, cancelled when it closes.
 func (c *Conn) Context() context.Context { return c.ctx }
@@ -135,7 +122,7 @@ func (c *Conn) Protocol() protocol.Protocol { return c.proto }
 
 // Transport returns the name of the transport: "WebSockets",
 // "ServerSentEvents" or "LongPolling".
-func (c *Conn) Transport() string { return c.t.name() }
+func (c *Conn) Transport() string { return c.lc.Transport().String() }
 
 // Send queues m for the connection. It returns an error only when m cannot be
 // encoded; a message for a closing connection is dropped, and a connection
@@ -159,10 +146,15 @@ func (c *Conn) push(b *outq.Buffer, hold bool) bool {
 
 // behind closes a connection that fell MaxQueueSize behind: the queue's Full.
 func (c *Conn) behind() {
-	c.srv.log.Warn("hub: closing a connection that does not keep up", "conn", c.id, "limit", c.srv.opts.MaxQueueSize)
+	c.behindLog.Do(func() {
+		c.srv.log.Warn("hub: closing a connection that does not keep up", "conn", c.id, "limit", c.srv.opts.MaxQueueSize)
+	})
 	c.q.Discard()
-	c.t.abort()
+	c.lc.Abort(errBehind)
 }
+
+// errBehind ends a connection that fell MaxQueueSize behind.
+var errBehind = errors.New("hub: the connection does not keep up with what is sent to it")
 
 // Close sends a Close message, with err's text as ASP.NET Core would write it
 // (none when err is nil), and closes the connection.
@@ -247,8 +239,17 @@ func (c *Conn) completed(m *protocol.Message) {
 	}
 }
 
+// closingPollWait is how long the last writes of a closing Long Polling
+// connection wait for a poll: a client polls again as soon as a poll ends, so
+// one on its way arrives well within it. What no poll comes for is dropped,
+// and the client's next poll learns that the connection is over.
+const closingPollWait = time.Second
+
 // closeWith queues a last message, if any, and closes the connection after it.
 func (c *Conn) closeWith(last *protocol.Message, allowReconnect bool) {
+	if !c.direct {
+		c.lc.SetWriteDeadline(time.Now().Add(closingPollWait))
+	}
 	var b []byte
 	if last != nil && c.handshook.Load() { // which orders the read of c.proto after its write
 		last.AllowReconnect = allowReconnect
@@ -260,13 +261,54 @@ func (c *Conn) closeWith(last *protocol.Message, allowReconnect bool) {
 // isClosing reports whether the connection closes: nothing more is sent.
 func (c *Conn) isClosing() bool { return c.q.Closed() }
 
-// tick is the heartbeat's visit: the transport closes a connection that timed
-// out, and an idle one gets a Ping unless its transport needs none.
+// tick is the heartbeat's visit: a connection that did not complete its
+// handshake in time is refused, one from which nothing arrived for the
+// client timeout is cut off, and an idle one gets a Ping. Long Polling needs
+// neither: every poll is a sign of life, and its transport times out a
+// client that stops polling.
 func (c *Conn) tick(now time.Time) {
-	if c.t.tick(now) {
-		c.ping(now)
+	o := &c.srv.opts
+	if !c.handshook.Load() {
+		if now.Sub(c.created) > o.HandshakeTimeout {
+			c.srv.log.Debug("hub: handshake timed out", "conn", c.id)
+			if !c.direct {
+				// A long-polling client that has not handshaken in time is
+				// not polling for the answer either.
+				c.lc.Abort(errTimeout)
+				return
+			}
+			c.refuse(textHandshakeTimeout)
+		}
+		return
 	}
+	if c.lc.Transport() == transport.LongPolling {
+		return
+	}
+	if now.Sub(c.lc.LastRead()) > o.ClientTimeout {
+		c.lc.Abort(errTimeout)
+		return
+	}
+	c.ping(now)
 }
+
+// closeRequested closes the connection when the transport layer asks: with a
+// Close message that lets the client reconnect on Shutdown, with an error
+// when the identity expired.
+func (c *Conn) closeRequested(reason error) {
+	if errors.Is(reason, transport.ErrShutdown) {
+		c.closeWith(&protocol.Message{Type: protocol.Close}, true)
+		return
+	}
+	c.Close(reason)
+}
+
+// errTimeout is the cause of a connection closed by the client timeout.
+var errTimeout = timeoutError{}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string { return "hub: timeout: nothing received from the client" }
+func (timeoutError) Timeout() bool { return true }
 
 // ping queues a Ping if nothing was written for the keep-alive interval.
 func (c *Conn) ping(now time.Time) {
@@ -294,7 +336,7 @@ func (c *Conn) finish(cause error) {
 		}
 		c.q.Close(nil)
 		<-c.q.Done()
-		c.t.abort()
+		c.lc.Abort(nil)
 		c.mu.Lock()
 		if cause == nil {
 			cause = c.closeErr
@@ -320,61 +362,70 @@ func (c *Conn) endInput(cause error) error {
 	return cause
 }
 
-// errDeposed tells a reader that a standby reader took the transport over
-// while it handled a message.
-var errDeposed = errors.New("hub: deposed reader")
-
-// readAhead is how much of one frame the reader takes in before it handles the
-// messages in it: a frame this big is handled as it arrives, without a
-// standby reader (see wsTransport).
-const readAhead = 64 << 10
-
-// read takes in a frame (or a request body) from the transport: it parses
-// every complete message and keeps the rest for the next read. A returned
-// error is fatal to the connection, except errDeposed. With whole, as for a
-// WebSocket frame, the frame is read to its end before its messages are
-// handled, so that a standby reader may take the transport over while they
-// run; a request body is handled as it arrives.
-func (c *Conn) read(r io.Reader, whole bool) error {
-	if c.in == nil {
-		c.in = outq.Get()
-	}
+// serve reads from the transport until it ends, then finishes the
+// connection.
+func (c *Conn) serve() {
+	// A reader busy in a hub method does not see the transport end: the
+	// connection finishes without it.
+	stop := context.AfterFunc(c.lc.Context(), func() {
+		if !c.reading.Load() {
+			c.finish(c.lc.Err())
+		}
+	})
+	defer stop()
+	var cause error
 	for {
-		in := c.in.B
-		if len(in) == cap(in) {
-			in = append(in, 0)[:len(in)]
-		}
-		n, err := r.Read(in[len(in):cap(in)])
-		c.in.B = in[:len(in)+n]
-		if n > 0 {
-			c.lastRead.Store(time.Now().UnixNano())
-		}
-		if err == io.EOF {
+		c.reading.Store(true)
+		data, err := c.lc.Next()
+		c.reading.Store(false)
+		if err != nil {
+			if err != io.EOF {
+				cause = err
+			}
 			break
 		}
-		if err != nil {
-			return err
-		}
-		if !whole || len(c.in.B) >= readAhead {
-			if perr := c.parse(); perr != nil {
-				return perr
-			}
+		if err := c.read(data); err != nil {
+			c.protocolError(err)
 		}
 	}
-	c.handling.Store(readerHandling)
-	perr := c.parse()
-	deposed := !c.handling.CompareAndSwap(readerHandling, readerIdle)
-	if perr != nil {
-		return perr
+	c.finish(c.endInput(cause))
+}
+
+// protocolError says why the connection closes, and lets the client close.
+func (c *Conn) protocolError(err error) {
+	c.srv.log.Debug("hub: closing a connection on a protocol error", "conn", c.id, "error", err)
+	if c.handshook.Load() {
+		c.Close(err)
+	} else {
+		c.refuse(textHandshakeTimeout)
 	}
-	if len(c.in.B) == 0 {
-		c.in.Free()
-		c.in = nil
+}
+
+// read takes in bytes from the transport: it handles every complete message
+// and keeps the rest for the next read. A returned error is fatal to the
+// connection.
+func (c *Conn) read(data []byte) error {
+	if c.in != nil {
+		c.in.B = append(c.in.B, data...)
+		data = c.in.B
+	}
+	n, err := c.parse(data)
+	if err != nil {
+		return err
+	}
+	switch rest := data[n:]; {
+	case len(rest) == 0:
+		if c.in != nil {
+			c.in.Free()
+			c.in = nil
+		}
+	case c.in == nil:
+		c.in = outq.Get()
+		c.in.B = append(c.in.B, rest...)
+	default:
+		c.in.B = c.in.B[:copy(c.in.B, rest)]
 	}
 	c.writeReplies()
-	if deposed {
-		return errDeposed
-	}
 	return nil
 }
 
@@ -382,24 +433,21 @@ func (c *Conn) read(r io.Reader, whole bool) error {
 // on its own goroutine where the transport allows it, so that a frame of
 // invocations costs one write and no goroutine.
 func (c *Conn) writeReplies() {
-	if c.t.direct() {
+	if c.direct {
 		c.q.Flush()
 	} else {
 		c.q.Wake()
 	}
 }
 
-// parse handles every complete message in c.in.
-func (c *Conn) parse() error {
+// parse handles every complete message in data; it returns how many bytes
+// it consumed.
+func (c *Conn) parse(data []byte) (int, error) {
 	limit := c.srv.opts.MaxMessageSize
-	data := c.in.B
-	defer func() {
-		c.in.B = c.in.B[:copy(c.in.B, data)]
-	}()
+	total := len(data)
 	for len(data) > 0 {
 		if c.isClosing() {
-			data = nil // the connection is going; ignore what still arrives
-			return nil
+			return total, nil // the connection is going; ignore what still arrives
 		}
 		var n int
 		var err error
@@ -407,30 +455,30 @@ func (c *Conn) parse() error {
 			n, err = c.handshake(data)
 		} else if n, err = c.proto.MessageSize(data); err == nil && n > 0 {
 			if limit > 0 && n > limit {
-				return invalidData(textMessageTooBig, limit)
+				return 0, invalidData(textMessageTooBig, limit)
 			}
 			// JSON is UTF-8: invalid bytes would otherwise reach other clients
 			// through values passed on as they are (protocol.Raw), and a
 			// browser fails a WebSocket on invalid UTF-8 in a text frame.
 			if c.proto.Format() == protocol.Text && !utf8.Valid(data[:n]) {
-				return invalidData(textInvalidUTF8)
+				return 0, invalidData(textInvalidUTF8)
 			}
 			if n, err = c.proto.Parse(data, &c.msg); err == nil {
 				err = c.dispatch(&c.msg)
 			}
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if n == 0 {
 			if limit > 0 && len(data) > limit {
-				return invalidData(textMessageTooBig, limit)
+				return 0, invalidData(textMessageTooBig, limit)
 			}
-			return nil
+			break
 		}
 		data = data[n:]
 	}
-	return nil
+	return total - len(data), nil
 }
 
 // handshake reads the handshake request and answers it.
@@ -443,13 +491,14 @@ func (c *Conn) handshake(data []byte) (int, error) {
 	if err != nil {
 		text = clientText(textHandshakeFailed, err, c.srv.opts.DetailedErrors)
 	} else {
-		c.proto, text = c.srv.pickProtocol(req, c.t)
+		c.proto, text = c.srv.pickProtocol(req, c.lc.Transport())
 	}
 	if text != "" {
 		c.srv.log.Debug("hub: handshake refused", "conn", c.id, "error", text)
 		c.refuse(text)
 		return n, nil
 	}
+	c.lc.SetFormat(transport.Format(c.proto.Format()))
 	c.handshook.Store(true)
 	// The answer waits until the connection is registered: a client that has
 	// it receives every broadcast sent after.
@@ -463,6 +512,9 @@ func (c *Conn) handshake(data []byte) (int, error) {
 
 // refuse answers the handshake with an error and closes the connection.
 func (c *Conn) refuse(text string) {
+	if !c.direct {
+		c.lc.SetWriteDeadline(time.Now().Add(closingPollWait))
+	}
 	c.q.Close(protocol.AppendHandshakeResponse(nil, text))
 }
 
@@ -651,7 +703,7 @@ func invokeFailedPrefix(meth *Method, err error) string {
 func (c *Conn) callFailed(meth *Method, id, prefix string, err error, inline bool) {
 	var ue *unauthorizedError
 	if errors.As(err, &ue) {
-		c.srv.log.Debug("hub: invocation not authorized", "conn", c.id, "method", meth.Name, "error", scrub(ue.err.Error(), c.req))
+		c.srv.log.Debug("hub: invocation not authorized", "conn", c.id, "method", meth.Name, "error", transport.Scrub(ue.err.Error(), c.lc.Request()))
 		c.fail(id, fmt.Sprintf(textUnauthorized, meth.Name), inline)
 		return
 	}

@@ -867,7 +867,7 @@ var faults = []fault{
 			}
 			c.ws.Close()
 		}},
-	{n: 31, name: "client that never handshakes or pings", opts: hub.Options{HandshakeTimeout: 200 * time.Millisecond},
+	{n: 31, name: "client that never handshakes or pings", opts: hub.Options{HandshakeTimeout: 200 * time.Millisecond, DisconnectTimeout: 200 * time.Millisecond},
 		see: "case 1 (handshake timeout), case 30 (client timeout), TestPendingNegotiationsExpireAndAreCapped", run: func(t *testing.T, e *faultEnv) {
 			// SignalR's equivalents of centrifuge's stale-connection closes are
 			// the handshake and client timeouts. A long-polling connection

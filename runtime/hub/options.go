@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hubgen/hubgen/runtime/protocol"
+	"github.com/hubgen/hubgen/runtime/transport"
 )
 
 // Defaults, as in ASP.NET Core SignalR.
@@ -19,13 +20,11 @@ const (
 	DefaultMaxQueueSize      = 1 << 20
 	DefaultStreamBuffer      = 10
 	DefaultMaxStreams        = 100
-	DefaultDisconnectTimeout = 15 * time.Second
+	DefaultDisconnectTimeout = transport.DefaultDisconnectTimeout
+	DefaultPollTimeout       = transport.DefaultPollTimeout
+	DefaultMaxPending        = transport.DefaultMaxPending
+	DefaultMaxPostSize       = transport.DefaultMaxPostSize
 )
-
-// DefaultMaxPending is how many negotiated connections may wait for their
-// transport at once. ASP.NET Core has no such cap; a pending negotiation costs
-// about 150 bytes.
-const DefaultMaxPending = 100_000
 
 // Options configure a Server. The zero value of every field means its default.
 type Options struct {
@@ -67,8 +66,12 @@ type Options struct {
 	MaxStreams int
 	// MaxPending caps the connections that negotiated but have not opened a
 	// transport yet; negotiate answers 503 while there are this many. Each
-	// expires after HandshakeTimeout. Default 100,000, about 15 MiB.
+	// expires after DisconnectTimeout. Default 100,000, about 15 MiB.
 	MaxPending int
+	// MaxPostSize caps the body of one POST, by which Server-Sent Events and
+	// Long Polling clients send; a larger one is answered 413 and closes the
+	// connection. Default 30,000,000 bytes, Kestrel's cap on a request body.
+	MaxPostSize int64
 
 	// DetailedErrors adds the underlying error to the texts sent to clients. Keep
 	// it off in production: errors can hold internal details. A *hub.Error's
@@ -81,7 +84,8 @@ type Options struct {
 	// PollTimeout is how long a long poll waits for data. Default 90 s.
 	PollTimeout time.Duration
 	// DisconnectTimeout closes a Long Polling connection whose client has not
-	// polled for this long, as ASP.NET Core's disconnect timeout. Default 15 s.
+	// polled for this long, and drops a negotiation that no transport opened
+	// in this time, as ASP.NET Core's disconnect timeout. Default 15 s.
 	DisconnectTimeout time.Duration
 
 	// AllowedOrigins lists the origins (scheme://host[:port]) whose browsers may
@@ -98,6 +102,12 @@ type Options struct {
 	// how a hub refuses unauthenticated users as a whole. A nil identity with no
 	// error is an anonymous user. BearerToken reads the token clients send.
 	Authenticate func(r *http.Request) (*Identity, error)
+	// CloseOnAuthenticationExpiration closes a connection when its identity
+	// expires (Identity.Expires, a JWT's exp, say) with a Close message, as
+	// ASP.NET Core's option of that name does. Without it, a WebSocket
+	// outlives its identity, and the other transports' next requests are
+	// refused with 401.
+	CloseOnAuthenticationExpiration bool
 	// Authorize decides whether the connection may call a method; method is the
 	// name the hub declares, whatever case the client used. An error refuses the
 	// call: the client gets "Failed to invoke 'X' because user is
@@ -123,14 +133,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Identity is who a connection belongs to, as Options.Authenticate found.
-type Identity struct {
-	// UserID feeds the User and Users targets.
-	UserID string
-	// Claims hold whatever else the authenticator knows.
-	Claims map[string]any
-}
-
 func (o Options) withDefaults() Options {
 	if len(o.Protocols) == 0 {
 		o.Protocols = []protocol.Protocol{protocol.JSON, protocol.MessagePack}
@@ -146,6 +148,9 @@ func (o Options) withDefaults() Options {
 	def(&o.SendTimeout, DefaultSendTimeout)
 	def(&o.PollTimeout, DefaultPollTimeout)
 	def(&o.DisconnectTimeout, DefaultDisconnectTimeout)
+	if o.MaxPostSize <= 0 {
+		o.MaxPostSize = DefaultMaxPostSize
+	}
 	if o.Transports == 0 {
 		o.Transports = AllTransports
 	}

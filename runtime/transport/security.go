@@ -1,4 +1,4 @@
-package hub
+package transport
 
 import (
 	"net/http"
@@ -55,10 +55,10 @@ func RedactURL(u *url.URL) string {
 	return v.String()
 }
 
-// scrub replaces in s the secrets the request carries (its bearer token, and
-// the values of its secret query parameters), for texts that may quote them,
-// such as the error of an authenticator.
-func scrub(s string, r *http.Request) string {
+// Scrub replaces in s the secrets r carries (its bearer token, and the values
+// of its access_token and id query parameters) with "REDACTED", for logging
+// texts that may quote them, such as the error of an authenticator.
+func Scrub(s string, r *http.Request) string {
 	var secrets []string
 	if t := BearerToken(r); t != "" {
 		secrets = append(secrets, t)
@@ -79,7 +79,7 @@ func scrub(s string, r *http.Request) string {
 // reject answers a request with an error status and text, and logs it without
 // its secrets.
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, text string, status int) {
-	s.log.Debug("hub: request refused", "method", r.Method, "url", RedactURL(r.URL), "status", status, "reason", text)
+	s.log.Debug("transport: request refused", "method", r.Method, "url", RedactURL(r.URL), "status", status, "reason", text)
 	http.Error(w, text, status)
 }
 
@@ -117,7 +117,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 		}
 		h.Set("Access-Control-Allow-Headers", headers)
 	} else if origin != "" {
-		s.log.Debug("hub: CORS preflight refused", "origin", origin, "url", RedactURL(r.URL))
+		s.log.Debug("transport: CORS preflight refused", "origin", origin, "url", RedactURL(r.URL))
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return true
@@ -131,6 +131,12 @@ func (s *Server) corsAllowed(origin string) bool {
 		}
 	}
 	return false
+}
+
+// sameHost reports whether origin names host.
+func sameHost(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, host)
 }
 
 // isHeaderList reports whether v is a comma-separated list of header names,

@@ -1,4 +1,4 @@
-package hub
+package transport
 
 import (
 	"bytes"
@@ -35,7 +35,7 @@ func FuzzNegotiate(f *testing.F) {
 	} {
 		f.Add(seed.method, seed.query, []byte(seed.body), seed.origin, seed.requestedHeaders)
 	}
-	s := New(nil, Options{
+	s := New(HandlerFunc(func(*Conn) {}), Options{
 		Logger:         slog.New(slog.DiscardHandler),
 		AllowedOrigins: []string{"https://app.example"},
 		Authenticate: func(r *http.Request) (*Identity, error) {
