@@ -60,7 +60,7 @@ func TestOfficialClient(t *testing.T) {
 	mux.Mount("/hubs/keepalive", keepAlive.srv)
 	mux.Mount("/hubs/parallel", parallel.srv)
 	mux.Handle("GET /clientresult/{id}", http.HandlerFunc(main.clientResult))
-	echo := mountFunctional(mux, main.srv, log)
+	rawEcho := mountFunctional(mux, main.srv, log)
 	ts := httptest.NewServer(mux) // listens on 127.0.0.1
 
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
@@ -81,7 +81,7 @@ func TestOfficialClient(t *testing.T) {
 			t.Errorf("after the Node tests: %d connections still open; closed with an error: %q", open, unclean)
 		}
 	}
-	open, served, unclean := echo.waitIdle(5 * time.Second)
+	open, served, unclean := rawEcho.waitIdle(5 * time.Second)
 	if open != 0 || len(unclean) > 0 {
 		t.Errorf("after the Node tests: %d echo connections still open; closed with an error: %q", open, unclean)
 	}
@@ -92,7 +92,7 @@ func TestOfficialClient(t *testing.T) {
 	}
 	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
-	if err := echo.srv.Shutdown(shutdown); err != nil {
+	if err := rawEcho.srv.Shutdown(shutdown); err != nil {
 		t.Errorf("Shutdown of /echo: %v", err)
 	}
 	for _, h := range hubs {
