@@ -61,10 +61,12 @@ func main() {
 	}
 }
 
-// echo is the endpoint's handler: it writes back each message it receives,
-// until the connection ends. A WebSocket message is one frame; over Server-Sent
-// Events and Long Polling, a message is what one POST carried (or part of it,
-// for a large one), and its echo the next event or poll.
+// echo is the endpoint's handler: it writes back what it receives, until the
+// connection ends. Next returns a WebSocket message (a part at a time, for one
+// larger than 64 KiB), or over Server-Sent Events and Long Polling what a POST
+// carried, a part at a time; each goes back as a message of its own: a frame,
+// an event, the answer to a poll. A part never cuts a UTF-8 sequence in two,
+// so the echo of text is text.
 func echo(c *transport.Conn) {
 	for {
 		msg, err := c.Next()
