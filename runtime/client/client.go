@@ -23,6 +23,10 @@
 // and ends with ErrServerTimeout after Options.ServerTimeout without receiving
 // (neither on Long Polling, whose polls keep it alive).
 //
+// Negotiate and the transports are the connections layer's: package
+// github.com/hubgen/hubgen/runtime/transport, whose Dial opens a raw
+// connection, for a protocol of your own over SignalR's transports.
+//
 // # Reconnecting
 //
 // When an established connection is lost, the Conn reconnects as its
@@ -61,19 +65,16 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/hubgen/hubgen/runtime/protocol"
+	connections "github.com/hubgen/hubgen/runtime/transport"
 )
 
 // State is the state of a connection.
@@ -104,12 +105,10 @@ func (s State) String() string {
 
 // Conn is a connection to a hub. It is safe for concurrent use.
 type Conn struct {
-	url    *url.URL
-	opts   Options
-	log    *slog.Logger
-	http   *http.Client
-	owned  bool // http is the Conn's own
-	dialer *websocket.Dialer
+	url  string
+	opts Options
+	dial connections.DialOptions // for each connection
+	log  *slog.Logger
 
 	ids        atomic.Uint64 // the next invocation id; never reset, as in the official clients
 	handlers   handlerTable
@@ -149,7 +148,6 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 	s, err := c.connect(ctx)
 	if err != nil {
 		c.cancel()
-		c.closeIdle()
 		return nil, err
 	}
 	c.sess, c.state = s, Connected
@@ -158,25 +156,12 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 	return c, nil
 }
 
+// newConn returns a Conn for the hub at rawURL, not connected yet. The
+// connections layer checks the URL and the options of its own when the Conn
+// connects.
 func newConn(rawURL string, opts Options) (*Conn, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("client: invalid hub URL: %w", err)
-	}
-	switch u.Scheme {
-	case "http", "https":
-	case "ws", "wss":
-		if !opts.SkipNegotiation {
-			return nil, fmt.Errorf("client: a %s URL needs SkipNegotiation; negotiate is over http or https", u.Scheme)
-		}
-	default:
-		return nil, fmt.Errorf("client: invalid hub URL %q: the scheme must be http or https", u.Redacted())
-	}
-	if opts.SkipNegotiation && opts.Transports != 0 && opts.Transports != WebSockets {
-		return nil, errors.New("client: negotiation can only be skipped when using the WebSocket transport directly")
-	}
 	c := &Conn{
-		url:            u,
+		url:            rawURL,
 		opts:           opts.withDefaults(),
 		jobs:           newJobQueue(),
 		handlerClosing: make(chan struct{}),
@@ -185,24 +170,16 @@ func newConn(rawURL string, opts Options) (*Conn, error) {
 	}
 	c.log = c.opts.Logger
 	c.stop, c.cancel = context.WithCancel(context.Background())
-	c.http = c.opts.HTTPClient
-	if c.http == nil {
-		t, ok := http.DefaultTransport.(*http.Transport)
-		if ok {
-			t = t.Clone()
-		} else {
-			t = &http.Transport{Proxy: http.ProxyFromEnvironment}
-		}
-		c.http, c.owned = &http.Client{Transport: t, Timeout: 100 * time.Second}, true
-	}
-	c.dialer = c.opts.Dialer
-	if c.dialer == nil {
-		d := *websocket.DefaultDialer
-		if t, ok := c.http.Transport.(*http.Transport); ok {
-			d.Proxy, d.TLSClientConfig = t.Proxy, t.TLSClientConfig
-		}
-		d.Jar = c.http.Jar
-		c.dialer = &d
+	c.dial = connections.DialOptions{
+		Transports:      c.opts.Transports,
+		Format:          connections.Format(c.opts.Protocol.Format()),
+		SkipNegotiation: c.opts.SkipNegotiation,
+		AccessToken:     c.opts.AccessToken,
+		Header:          c.opts.Header,
+		HTTPClient:      c.opts.HTTPClient,
+		Dialer:          c.opts.Dialer,
+		WriteTimeout:    c.opts.ServerTimeout,
+		Logger:          c.log,
 	}
 	return c, nil
 }
@@ -371,7 +348,6 @@ func (c *Conn) watch(s *session) {
 	c.mu.Unlock()
 	c.cancel()
 	c.jobs.close()
-	c.closeIdle()
 	c.callback(func() {
 		if c.opts.OnClosed != nil {
 			c.opts.OnClosed(err)
@@ -456,11 +432,4 @@ func (c *Conn) callback(f func()) {
 		}
 	}()
 	f()
-}
-
-// closeIdle releases the idle connections of the Conn's own HTTP client.
-func (c *Conn) closeIdle() {
-	if c.owned {
-		c.http.CloseIdleConnections()
-	}
 }

@@ -2,7 +2,8 @@ package client
 
 import (
 	"errors"
-	"fmt"
+
+	connections "github.com/hubgen/hubgen/runtime/transport"
 )
 
 // Error is an invocation that the server completed with an error. Message is the
@@ -15,19 +16,11 @@ type Error struct {
 // Error returns the server's text.
 func (e *Error) Error() string { return e.Message }
 
-// HTTPError is an HTTP request to the server (negotiate, or the WebSocket upgrade)
-// that got an unexpected status. Its text is the one the JavaScript client
-// reports, such as "Unauthorized: Status code '401'".
-type HTTPError struct {
-	StatusCode int
-	// Message is the response body, or the status text when the body is empty.
-	Message string
-}
-
-// Error returns the text the JavaScript client reports.
-func (e *HTTPError) Error() string {
-	return fmt.Sprintf("%s: Status code '%d'", e.Message, e.StatusCode)
-}
+// HTTPError is an HTTP request to the server (negotiate, the WebSocket
+// upgrade, the event stream, a poll, a send) that got an unexpected status. Its
+// text is the one the JavaScript client reports, such as "Unauthorized: Status
+// code '401'". It is the connections layer's type.
+type HTTPError = connections.HTTPError
 
 var (
 	// ErrConnectionClosed is the error of calls on a connection that is closed,

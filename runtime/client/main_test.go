@@ -23,7 +23,7 @@ import (
 func TestMain(m *testing.M) {
 	// The hub server's heartbeat ends on its own up to a second after its last
 	// connection; it is the server's, not the client's.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/hubgen/hubgen/runtime/hub.(*Server).beat"))
+	goleak.VerifyTestMain(m)
 }
 
 var quiet = slog.New(slog.DiscardHandler)

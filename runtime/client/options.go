@@ -31,11 +31,11 @@ type Options struct {
 	// upgrade included.
 	Header http.Header
 	// HTTPClient sends every HTTP request but the WebSocket upgrade. Default: a
-	// client of the Conn's own with a 100 s timeout. Its Timeout bounds
-	// negotiate, sends and DELETE; the event stream has no time limit, and a
-	// poll waits up to 100 s, as in the JavaScript client. Its Jar, and the TLS
-	// and proxy settings of an *http.Transport, also serve the WebSocket upgrade
-	// when Dialer is nil.
+	// client of each connection's own (a new one after a reconnect) with a
+	// 100 s timeout. Its Timeout bounds negotiate, sends and DELETE; the event
+	// stream has no time limit, and a poll waits up to 100 s, as in the
+	// JavaScript client. Its Jar, and the TLS and proxy settings of an
+	// *http.Transport, also serve the WebSocket upgrade when Dialer is nil.
 	HTTPClient *http.Client
 	// Dialer opens WebSockets. Default: a copy of websocket.DefaultDialer.
 	Dialer *websocket.Dialer

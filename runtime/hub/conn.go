@@ -52,7 +52,7 @@ type Conn struct {
 	calls    map[string]context.CancelFunc // invocations on goroutines of their own, by invocation id
 	uploads  map[string]*upload            // client-to-server streams open, by stream id
 	ignored  map[string]struct{}           // stream ids of refused invocations, until completed
-	closeErr error                         // the error of the client's Close message
+	closeErr error                         // the error of a Close message, the client's or the server's
 	finished sync.Once
 }
 
@@ -299,6 +299,11 @@ func (c *Conn) closeRequested(reason error) {
 		c.closeWith(&protocol.Message{Type: protocol.Close}, true)
 		return
 	}
+	c.mu.Lock()
+	if c.closeErr == nil {
+		c.closeErr = reason // for OnDisconnected
+	}
+	c.mu.Unlock()
 	c.Close(reason)
 }
 
@@ -385,6 +390,9 @@ func (c *Conn) serve() {
 			break
 		}
 		if err := c.read(data); err != nil {
+			if cause == nil {
+				cause = err
+			}
 			c.protocolError(err)
 		}
 	}

@@ -187,6 +187,10 @@ func (s *Server) requestConn(w http.ResponseWriter, r *http.Request) (*Conn, boo
 // it hands the body to the connection's reader and answers once the reader
 // has taken all of it.
 func (s *Server) post(w http.ResponseWriter, r *http.Request) {
+	// A body that is refused is not read: the TCP connection closes after
+	// the answer, which net/http would otherwise drain it for. take says
+	// the same for what it does not read.
+	w.Header().Set("Connection", "close")
 	if _, ok := s.authenticate(w, r); !ok {
 		return
 	}
@@ -199,6 +203,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, "POST requests are not allowed for WebSocket connections.", http.StatusMethodNotAllowed)
 		return
 	}
+	w.Header().Del("Connection")
 	switch err := in.input().take(w, r, s.opts.MaxPostSize); err {
 	case nil, ErrAborted:
 		// Taken, or the connection ended while the body was being read:

@@ -36,6 +36,19 @@ var errEnded = errors.New("transport: the connection has ended")
 // take lends r's body to the reader and waits until it has been read, or the
 // connection ended. It returns ErrPostTooLarge for a body over max.
 func (in *postInput) take(w http.ResponseWriter, r *http.Request, max int64) error {
+	err := in.lend(w, r, max)
+	if err != nil {
+		// Nothing more is read of a body the connection does not want: a
+		// read in progress fails at once, and the TCP connection closes
+		// after the answer, which net/http would otherwise drain it for.
+		w.Header().Set("Connection", "close")
+		http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
+	return err
+}
+
+// lend is take until the POST stops waiting; the body may then be unread.
+func (in *postInput) lend(w http.ResponseWriter, r *http.Request, max int64) error {
 	c := in.c
 	if r.ContentLength > max {
 		return ErrPostTooLarge
@@ -60,9 +73,7 @@ func (in *postInput) take(w http.ResponseWriter, r *http.Request, max int64) err
 	case <-r.Context().Done():
 		err = r.Context().Err()
 	}
-	// Nothing more is read of a body the connection no longer wants: a read
-	// in progress fails at once, and net/http closes the TCP connection
-	// rather than drain the rest.
+	// A read in progress fails at once.
 	http.NewResponseController(w).SetReadDeadline(time.Now())
 	p.mu.Lock()
 	p.gone = true

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -100,7 +101,8 @@ type Identity struct {
 
 // negotiateResponse is any answer to negotiate: a connection, a redirect
 // (URL, with AccessToken), or an error. The server writes only the fields of
-// a connection or an error.
+// a connection or an error. ProtocolVersion is only read: a body that has it
+// comes from an old ASP.NET SignalR server, which the client refuses.
 type negotiateResponse struct {
 	NegotiateVersion    int                  `json:"negotiateVersion"`
 	ConnectionID        string               `json:"connectionId,omitempty"`
@@ -109,6 +111,7 @@ type negotiateResponse struct {
 	URL                 string               `json:"url,omitempty"`
 	AccessToken         string               `json:"accessToken,omitempty"`
 	Error               string               `json:"error,omitempty"`
+	ProtocolVersion     json.RawMessage      `json:"ProtocolVersion,omitempty"`
 }
 
 // availableTransport is one transport a negotiate response offers.

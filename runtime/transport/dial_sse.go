@@ -1,9 +1,8 @@
-package client
+package transport
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -11,20 +10,16 @@ import (
 	"slices"
 )
 
-// sseTransport receives as Server-Sent Events, one event a read, and sends by
+// clientSSE receives as Server-Sent Events, one event a read, and sends by
 // POST. It carries text only.
-type sseTransport struct {
-	*httpTransport
+type clientSSE struct {
+	*clientHTTP
 	body   io.ReadCloser
 	events eventReader
 }
 
-// errEventStreamEnded is why a connection ended when the server ended its
-// event stream.
-var errEventStreamEnded = errors.New("client: the server ended the event stream")
-
-func dialServerSentEvents(ctx context.Context, c *Conn, n *negotiation) (transport, error) {
-	t := &sseTransport{httpTransport: newHTTPTransport(c, n)}
+func (cfg *dialConfig) dialServerSentEvents(ctx context.Context, n *negotiated) (clientTransport, error) {
+	t := &clientSSE{clientHTTP: cfg.newClientHTTP(n)}
 	// The stream lives with the transport; ctx bounds its opening only.
 	stop := context.AfterFunc(ctx, t.cancel)
 	resp, err := t.open()
@@ -45,7 +40,7 @@ func dialServerSentEvents(ctx context.Context, c *Conn, n *negotiation) (transpo
 
 // open sends the GET that opens the event stream, and checks the answer as
 // EventSource does.
-func (t *sseTransport) open() (*http.Response, error) {
+func (t *clientSSE) open() (*http.Response, error) {
 	req, err := t.request(t.ctx, http.MethodGet, "", nil)
 	if err != nil {
 		return nil, err
@@ -57,7 +52,7 @@ func (t *sseTransport) open() (*http.Response, error) {
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, discard(resp)
+		return nil, discardResponse(resp)
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
 		resp.Body.Close()
@@ -66,16 +61,16 @@ func (t *sseTransport) open() (*http.Response, error) {
 	return resp, nil
 }
 
-func (t *sseTransport) read(dst []byte) ([]byte, error) {
+func (t *clientSSE) read(dst []byte) ([]byte, error) {
 	dst, err := t.events.next(dst)
 	if err == io.EOF {
-		err = errEventStreamEnded
+		err = ErrEventStreamEnded
 	}
 	return dst, err
 }
 
-func (t *sseTransport) abort() {
-	t.httpTransport.abort()
+func (t *clientSSE) abort() {
+	t.clientHTTP.abort()
 	if t.body != nil {
 		t.body.Close()
 	}
@@ -95,8 +90,8 @@ type eventReader struct {
 	begun bool // a byte-order mark at the start is behind
 }
 
-// bom is the byte-order mark an event stream may start with.
-var bom = []byte("\uFEFF")
+// eventStreamBOM is the byte-order mark an event stream may start with.
+var eventStreamBOM = []byte("\uFEFF")
 
 // next appends the data of the next event to dst. The data may be empty.
 func (e *eventReader) next(dst []byte) ([]byte, error) {
@@ -148,12 +143,12 @@ func (e *eventReader) line() ([]byte, error) {
 			}
 			continue
 		case !e.begun:
-			if len(b) < len(bom) && bytes.HasPrefix(bom, b) {
+			if len(b) < len(eventStreamBOM) && bytes.HasPrefix(eventStreamBOM, b) {
 				break // perhaps a byte-order mark: read on
 			}
 			e.begun = true
-			if bytes.HasPrefix(b, bom) {
-				e.off += len(bom)
+			if bytes.HasPrefix(b, eventStreamBOM) {
+				e.off += len(eventStreamBOM)
 			}
 			continue
 		default:

@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"bytes"
@@ -8,23 +8,24 @@ import (
 	"net/url"
 	"sync"
 	"time"
-
-	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
-// maxErrorBody caps the body of an error response that is read for its text.
-const maxErrorBody = 4 << 10
+// maxErrorResponse caps the body of an error response that is read for its
+// text.
+const maxErrorResponse = 4 << 10
 
-// httpTransport is what Server-Sent Events and Long Polling share: requests
-// that carry the connection token, the access token and Options.Header; sends
-// by POST; and a context that ends with the transport.
-type httpTransport struct {
-	client      *http.Client // sends and DELETE: Options.HTTPClient
-	untimed     *http.Client // the event stream and polls: the same without its Timeout
-	url         string       // the hub URL with the connection token
-	hubURL      string       // the hub URL without it, for errors and logs
-	header      http.Header  // sent with every request
-	contentType string       // of sends
+// clientHTTP is what Server-Sent Events and Long Polling share on the client:
+// requests that carry the connection token, the access token and
+// DialOptions.Header; sends by POST; and a context that ends with the
+// transport.
+type clientHTTP struct {
+	client       *http.Client // sends and DELETE: DialOptions.HTTPClient
+	untimed      *http.Client // the event stream and polls: the same without its Timeout
+	url          string       // the hub URL with the connection token
+	hubURL       string       // the hub URL without it, for errors and logs
+	header       http.Header  // sent with every request
+	contentType  string       // of sends
+	closeTimeout time.Duration
 
 	ctx    context.Context // ends with abort
 	cancel context.CancelFunc
@@ -33,18 +34,17 @@ type httpTransport struct {
 	closer *time.Timer // aborts closeTimeout after closeWrite
 }
 
-func newHTTPTransport(c *Conn, n *negotiation) *httpTransport {
-	untimed := *c.http
-	untimed.Timeout = 0
-	t := &httpTransport{
-		client:      c.http,
-		untimed:     &untimed,
-		url:         n.connectURL().String(),
-		hubURL:      n.url.Redacted(),
-		header:      c.header(n.bearer),
-		contentType: "text/plain;charset=UTF-8",
+func (cfg *dialConfig) newClientHTTP(n *negotiated) *clientHTTP {
+	t := &clientHTTP{
+		client:       cfg.http,
+		untimed:      cfg.untimed,
+		url:          n.connectURL().String(),
+		hubURL:       n.url.Redacted(),
+		header:       cfg.header(n.bearer),
+		contentType:  "text/plain;charset=UTF-8",
+		closeTimeout: cfg.opts.CloseTimeout,
 	}
-	if c.opts.Protocol.Format() == protocol.Binary {
+	if cfg.opts.Format == Binary {
 		t.contentType = "application/octet-stream"
 	}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
@@ -52,7 +52,7 @@ func newHTTPTransport(c *Conn, n *negotiation) *httpTransport {
 }
 
 // request returns a request of the connection's to its URL, plus query.
-func (t *httpTransport) request(ctx context.Context, method, query string, body []byte) (*http.Request, error) {
+func (t *clientHTTP) request(ctx context.Context, method, query string, body []byte) (*http.Request, error) {
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
@@ -69,7 +69,7 @@ func (t *httpTransport) request(ctx context.Context, method, query string, body 
 }
 
 // send sends req with client.
-func (t *httpTransport) send(client *http.Client, req *http.Request) (*http.Response, error) {
+func (t *clientHTTP) send(client *http.Client, req *http.Request) (*http.Response, error) {
 	resp, err := client.Do(req)
 	if ue, ok := err.(*url.Error); ok {
 		ue.URL = t.hubURL // the token stays out of errors, and so of logs
@@ -78,7 +78,7 @@ func (t *httpTransport) send(client *http.Client, req *http.Request) (*http.Resp
 }
 
 // do sends a request of the connection's with client.
-func (t *httpTransport) do(ctx context.Context, client *http.Client, method, query string, body []byte) (*http.Response, error) {
+func (t *clientHTTP) do(ctx context.Context, client *http.Client, method, query string, body []byte) (*http.Response, error) {
 	req, err := t.request(ctx, method, query, body)
 	if err != nil {
 		return nil, err
@@ -88,8 +88,8 @@ func (t *httpTransport) do(ctx context.Context, client *http.Client, method, que
 
 // write sends p by POST. It returns once the HTTP client is done with p, which
 // it may still read after the response came (see http.RoundTripper): the
-// session reuses the buffer.
-func (t *httpTransport) write(p []byte) error {
+// caller may reuse the buffer.
+func (t *clientHTTP) write(p []byte) error {
 	req, err := t.request(t.ctx, http.MethodPost, "", p)
 	if err != nil {
 		return err
@@ -98,11 +98,11 @@ func (t *httpTransport) write(p []byte) error {
 	req.Body, req.GetBody = body, nil
 	resp, err := t.send(t.client, req)
 	if err == nil {
-		err = discard(resp)
+		err = discardResponse(resp)
 	}
 	select {
 	case <-body.closed:
-	case <-t.ctx.Done(): // aborted: the session writes no more
+	case <-t.ctx.Done(): // aborted: no more writes
 	}
 	return err
 }
@@ -120,11 +120,11 @@ func (b *sentBody) Close() error {
 	return err
 }
 
-// discard reads and closes the body of a response, which is an *HTTPError
-// unless its status is 2xx.
-func discard(resp *http.Response) error {
+// discardResponse reads and closes the body of a response, which is an
+// *HTTPError unless its status is 2xx.
+func discardResponse(resp *http.Response) error {
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorResponse))
 	if resp.StatusCode/100 != 2 {
 		return newHTTPError(resp, body)
 	}
@@ -132,16 +132,16 @@ func discard(resp *http.Response) error {
 }
 
 // closeWrite gives the server closeTimeout to end its side.
-func (t *httpTransport) closeWrite() {
+func (t *clientHTTP) closeWrite() {
 	t.mu.Lock()
 	if t.closer == nil {
-		t.closer = time.AfterFunc(closeTimeout, t.cancel)
+		t.closer = time.AfterFunc(t.closeTimeout, t.cancel)
 	}
 	t.mu.Unlock()
 }
 
 // abort ends every request of the transport.
-func (t *httpTransport) abort() {
+func (t *clientHTTP) abort() {
 	t.cancel()
 	t.mu.Lock()
 	if t.closer != nil {

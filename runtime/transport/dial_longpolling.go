@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"context"
@@ -10,29 +10,26 @@ import (
 	"time"
 )
 
-// pollTimeout bounds a poll, as in the JavaScript client; a poll that times out
-// is sent again. Servers answer sooner: ASP.NET Core and hubgen's hub after
-// 90 s without data.
-const pollTimeout = 100 * time.Second
+// clientPollTimeout bounds a poll, as in the JavaScript client; a poll that
+// times out is sent again. Servers answer sooner: ASP.NET Core and hubgen's
+// hub after 90 s without data.
+const clientPollTimeout = 100 * time.Second
 
-// lpTransport receives in the answers to polls and sends by POST. The reader
+// clientLP receives in the answers to polls and sends by POST. The reader
 // polls: a read is a poll, or several when the server answers without data.
-type lpTransport struct {
-	*httpTransport
-	over atomic.Bool // polling is over: the server ended it, or a poll failed
+type clientLP struct {
+	*clientHTTP
+	over    atomic.Bool // polling is over: the server ended it, or a poll failed
+	deleted atomic.Bool // closeWrite sends, or sent, the DELETE
 }
 
-// errPollingEnded is why a connection ended when the server answered a poll
-// with 204 No Content.
-var errPollingEnded = errors.New("client: the server ended the long polling connection")
-
-func dialLongPolling(ctx context.Context, c *Conn, n *negotiation) (transport, error) {
-	t := &lpTransport{httpTransport: newHTTPTransport(c, n)}
+func (cfg *dialConfig) dialLongPolling(ctx context.Context, n *negotiated) (clientTransport, error) {
+	t := &clientLP{clientHTTP: cfg.newClientHTTP(n)}
 	// The server answers the first poll at once, to say the transport is up.
 	stop := context.AfterFunc(ctx, t.cancel)
 	resp, cancel, err := t.poll()
 	if err == nil {
-		err = discard(resp)
+		err = discardResponse(resp)
 		cancel()
 		if err == nil && resp.StatusCode != http.StatusOK {
 			err = fmt.Errorf("unexpected status %d", resp.StatusCode)
@@ -48,13 +45,9 @@ func dialLongPolling(ctx context.Context, c *Conn, n *negotiation) (transport, e
 	return t, nil
 }
 
-// inherentKeepAlive says that the polls keep the connection alive: no pings,
-// no server timeout.
-func (t *lpTransport) inherentKeepAlive() {}
-
 // poll sends a poll; cancel ends it once its body is read.
-func (t *lpTransport) poll() (resp *http.Response, cancel context.CancelFunc, err error) {
-	ctx, cancel := context.WithTimeout(t.ctx, pollTimeout)
+func (t *clientLP) poll() (resp *http.Response, cancel context.CancelFunc, err error) {
+	ctx, cancel := context.WithTimeout(t.ctx, clientPollTimeout)
 	resp, err = t.do(ctx, t.untimed, http.MethodGet, "&_="+strconv.FormatInt(time.Now().UnixMilli(), 10), nil)
 	if err != nil {
 		cancel()
@@ -64,9 +57,10 @@ func (t *lpTransport) poll() (resp *http.Response, cancel context.CancelFunc, er
 }
 
 // read polls until a poll brings data: a 200 with an empty body is a poll the
-// server ended for lack of data, 204 ends the connection, and any other status
-// is an error.
-func (t *lpTransport) read(dst []byte) ([]byte, error) {
+// server ended for lack of data, 204 ends the connection, and so does 404
+// after closeWrite's DELETE (the server has forgotten the connection, as it
+// was asked); any other status is an error.
+func (t *clientLP) read(dst []byte) ([]byte, error) {
 	for {
 		resp, cancel, err := t.poll()
 		if err != nil {
@@ -79,14 +73,18 @@ func (t *lpTransport) read(dst []byte) ([]byte, error) {
 		n := len(dst)
 		switch resp.StatusCode {
 		case http.StatusOK:
-			dst, err = appendRead(dst, resp.Body)
+			dst, err = appendBody(dst, resp.Body)
 			resp.Body.Close()
 		case http.StatusNoContent:
 			resp.Body.Close()
-			err = errPollingEnded
+			err = ErrPollingEnded
+		case http.StatusNotFound:
+			if err = discardResponse(resp); t.deleted.Load() {
+				err = ErrPollingEnded
+			}
 		default:
-			if err = discard(resp); err == nil {
-				err = fmt.Errorf("client: unexpected status %d of a poll", resp.StatusCode)
+			if err = discardResponse(resp); err == nil {
+				err = fmt.Errorf("%w %d of a poll", ErrUnexpectedStatus, resp.StatusCode)
 			}
 		}
 		cancel()
@@ -102,16 +100,17 @@ func (t *lpTransport) read(dst []byte) ([]byte, error) {
 
 // closeWrite asks the server to end the connection with a DELETE, as the
 // JavaScript client does, unless polling is over already; the server then
-// answers the outstanding poll with 204.
-func (t *lpTransport) closeWrite() {
-	t.httpTransport.closeWrite()
-	if t.over.Load() {
+// answers the outstanding poll with 204, or a later one with 404, which read
+// takes for the end too.
+func (t *clientLP) closeWrite() {
+	t.clientHTTP.closeWrite()
+	if t.over.Load() || t.deleted.Swap(true) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(t.ctx, closeTimeout)
+	ctx, cancel := context.WithTimeout(t.ctx, t.closeTimeout)
 	defer cancel()
 	// 202, or 404 when the server has ended the connection already: either will do.
 	if resp, err := t.do(ctx, t.client, http.MethodDelete, "", nil); err == nil {
-		discard(resp)
+		discardResponse(resp)
 	}
 }
