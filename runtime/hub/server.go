@@ -34,6 +34,13 @@
 //     end, after the connection's context ended;
 //   - the values of a broadcast are encoded by the goroutine that sends it.
 //
+// A hub is the upper of two layers, as in ASP.NET Core. The connections layer,
+// runtime/transport, serves negotiate, the three transports, the
+// authentication of each request, origins and the transports' limits, and
+// hands each connection to the hub (Server.ServeConn). The hub owns the rest:
+// the handshake, the hub protocol, dispatch, streams, client results, the
+// lifetime manager, keep-alive and the hub's limits.
+//
 // Security is in Options: Authenticate turns each request into an Identity
 // (BearerToken reads the token clients send) or refuses it with a 401;
 // Authorize allows or refuses each invocation; Filters wrap invocations,
