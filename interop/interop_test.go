@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/hubgen/hubgen/runtime/hub"
 	"github.com/hubgen/hubgen/runtime/protocol"
+	"github.com/hubgen/hubgen/runtime/transport"
 	"go.uber.org/goleak"
 )
 
@@ -24,10 +26,12 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestOfficialClient runs the Node suite in node/ against a Go hub served at
-// $HUB_URL/hubs/test, at $HUB_URL/hubs/keepalive with short keep-alives, and at
-// $HUB_URL/hubs/parallel, which runs two invocations of a connection at once. GET
-// $HUB_URL/clientresult/{connectionId} asks a client of /hubs/test for a result,
-// as the ASP.NET Core functional tests' server does.
+// $HUB_URL/hubs/test (and at $HUB_URL/testhub), at $HUB_URL/hubs/keepalive with
+// short keep-alives, and at $HUB_URL/hubs/parallel, which runs two invocations
+// of a connection at once. GET $HUB_URL/clientresult/{connectionId} asks a
+// client of /hubs/test for a result, as the ASP.NET Core functional tests'
+// server does; so do its raw echo endpoint at $HUB_URL/echo and its redirects
+// (mountFunctional).
 func TestOfficialClient(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -51,11 +55,12 @@ func TestOfficialClient(t *testing.T) {
 	keepAlive := newTestHub(hub.Options{Logger: log, KeepAliveInterval: 100 * time.Millisecond, ClientTimeout: time.Second})
 	parallel := newTestHub(hub.Options{Logger: log, MaxParallelInvocations: 2})
 	hubs := []*testHub{main, keepAlive, parallel}
-	mux := http.NewServeMux()
-	main.srv.Mount(mux, "/hubs/test")
-	keepAlive.srv.Mount(mux, "/hubs/keepalive")
-	parallel.srv.Mount(mux, "/hubs/parallel")
-	mux.HandleFunc("GET /clientresult/{id}", main.clientResult)
+	mux := transport.NewMux()
+	mux.Mount("/hubs/test", main.srv)
+	mux.Mount("/hubs/keepalive", keepAlive.srv)
+	mux.Mount("/hubs/parallel", parallel.srv)
+	mux.Handle("GET /clientresult/{id}", http.HandlerFunc(main.clientResult))
+	rawEcho := mountFunctional(mux, main.srv, log)
 	ts := httptest.NewServer(mux) // listens on 127.0.0.1
 
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
@@ -76,8 +81,20 @@ func TestOfficialClient(t *testing.T) {
 			t.Errorf("after the Node tests: %d connections still open; closed with an error: %q", open, unclean)
 		}
 	}
+	open, served, unclean := rawEcho.waitIdle(5 * time.Second)
+	if open != 0 || len(unclean) > 0 {
+		t.Errorf("after the Node tests: %d echo connections still open; closed with an error: %q", open, unclean)
+	}
+	for _, tr := range []transport.Transports{transport.WebSockets, transport.ServerSentEvents, transport.LongPolling} {
+		if served[tr] == 0 {
+			t.Errorf("the echo endpoint served no connection over %v", tr)
+		}
+	}
 	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
+	if err := rawEcho.srv.Shutdown(shutdown); err != nil {
+		t.Errorf("Shutdown of /echo: %v", err)
+	}
 	for _, h := range hubs {
 		if err := h.srv.Shutdown(shutdown); err != nil {
 			t.Errorf("Shutdown: %v", err)
@@ -160,6 +177,11 @@ func newTestHub(opts hub.Options) *testHub {
 		{Name: "EchoJSON", Args: 1, Call: echo[protocol.Raw]},
 		{Name: "Nothing", Void: true, Call: func(context.Context, hub.Args) (any, error) { return "ignored", nil }},
 		{Name: "GetConnectionId", Call: func(ctx context.Context, _ hub.Args) (any, error) { return caller(ctx), nil }},
+		// The names of the official functional tests' TestHub.
+		{Name: "GetCallerConnectionId", Call: func(ctx context.Context, _ hub.Args) (any, error) { return caller(ctx), nil }},
+		{Name: "GetNumRedirects", Call: func(ctx context.Context, _ hub.Args) (any, error) {
+			return strconv.Atoi(hub.ConnFromContext(ctx).Request().URL.Query().Get("numRedirects"))
+		}},
 		{Name: "Transport", Call: func(ctx context.Context, _ hub.Args) (any, error) {
 			c := hub.ConnFromContext(ctx)
 			return c.Transport() + "/" + c.Protocol().Name(), nil

@@ -1,8 +1,14 @@
 // Shared helpers of the interop tests. go test ./interop/ serves the Go hubs
-// and sets HUB_URL to their base URL.
-import { HttpTransportType, HubConnectionBuilder, LogLevel } from "@microsoft/signalr";
+// and endpoints and sets HUB_URL to their base URL.
+import { HttpTransportType, HubConnectionBuilder, LogLevel, TransferFormat } from "@microsoft/signalr";
+import { HttpConnection } from "@microsoft/signalr/dist/cjs/HttpConnection.js";
 
-const base = process.env.HUB_URL;
+// HttpConnection is the official client's raw connection, the one its
+// HubConnection runs on. The package ships it without exporting it from its
+// index; its own functional tests import it from the file, as we do.
+export { HttpConnection };
+
+export const base = process.env.HUB_URL;
 if (!base) {
   throw new Error("HUB_URL is not set: run these tests with `go test ./interop/`");
 }
@@ -70,4 +76,68 @@ export function collect(stream) {
       error: (e) => resolve({ items, error: e.message }),
     });
   });
+}
+
+/** A logger that keeps every message at every level, as the official functional tests' TestLogger does. */
+export class CapturingLogger {
+  messages = [];
+  log(level, message) {
+    this.messages.push([level, message]);
+  }
+  /** How many messages contain text. */
+  count(text) {
+    return this.messages.filter(([, message]) => message.includes(text)).length;
+  }
+}
+
+/**
+ * Starts an HttpConnection to the endpoint at path (e.g. "/echo") in transfer
+ * format, with the client's options, and stops it when test t ends. It returns
+ * the connection, a promise of the error onclose gets (undefined for a clean
+ * close), and received(n), which resolves with what came in once it holds n
+ * characters (Text) or bytes (Binary), or with what did after 5 seconds: the
+ * pieces as they came, and their concatenation.
+ */
+export async function openConnection(t, path, format, options = {}) {
+  const conn = new HttpConnection(base + path, options);
+  const pieces = [];
+  let wake = () => {};
+  conn.onreceive = (data) => {
+    pieces.push(data);
+    wake();
+  };
+  const closed = new Promise((resolve) => (conn.onclose = resolve));
+  t.after(() => conn.stop());
+  await conn.start(format);
+  let taken = 0;
+  return {
+    conn,
+    closed,
+    /** Waits for n more characters or bytes, and returns them. */
+    async received(n) {
+      let late = false;
+      const deadline = setTimeout(() => ((late = true), wake()), 5_000);
+      for (;;) {
+        const got = pieces.slice(taken);
+        const size = got.reduce((sum, p) => sum + (typeof p === "string" ? p.length : p.byteLength), 0);
+        if (size >= n || late) {
+          clearTimeout(deadline);
+          taken = pieces.length;
+          return { pieces: got, data: format === TransferFormat.Text ? got.join("") : concat(got) };
+        }
+        await new Promise((resolve) => (wake = resolve));
+      }
+    },
+  };
+}
+
+/** Joins ArrayBuffers into one Uint8Array. */
+function concat(buffers) {
+  const out = new Uint8Array(buffers.reduce((sum, b) => sum + (b.byteLength ?? 0), 0));
+  let at = 0;
+  for (const b of buffers) {
+    out.set(new Uint8Array(b), at);
+    at += b.byteLength;
+  }
+  return out;
 }

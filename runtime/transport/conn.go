@@ -96,8 +96,10 @@ func (c *Conn) Err() error {
 func (c *Conn) Transport() Transports { return c.kind }
 
 // Next returns the next bytes received: over WebSockets a message, or a part
-// of one larger than 64 KiB; over the other transports a part of a POST. The
-// bytes are valid until the next call. After the transport ended it returns
+// of one larger than 64 KiB; over the other transports a part of a POST. A
+// part never ends inside a UTF-8 sequence that the rest completes, so that
+// each part of a text message is text on its own. The bytes are valid until
+// the next call. After the transport ended it returns
 // io.EOF for a clean end, or the error that ended it. Only the handler's
 // goroutine may call it.
 func (c *Conn) Next() ([]byte, error) { return c.t.next() }

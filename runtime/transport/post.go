@@ -16,6 +16,7 @@ type postInput struct {
 	bodies chan *post // unbuffered: a POST waits for the reader
 	cur    *post      // the body Next reads; owned by the handler's goroutine
 	buf    *[]byte    // what the handler holds
+	tail   runeTail   // the start of a UTF-8 sequence the last part of cur cut off
 }
 
 // post is one POST's body, lent to the reader.
@@ -94,16 +95,18 @@ func (in *postInput) next() ([]byte, error) {
 		}
 		p := in.cur
 		b := getBuf()
+		*b = in.tail.take(*b)
+		held := len(*b)
 		var n int
 		var err error
 		p.mu.Lock()
 		if p.gone {
 			err = ErrAborted
 		} else {
-			n, err = p.r.Read((*b)[:cap(*b)])
+			n, err = p.r.Read((*b)[held:cap(*b)])
 		}
 		p.mu.Unlock()
-		*b = (*b)[:n]
+		*b = (*b)[:held+n]
 		if n > 0 {
 			c.lastRead.Store(time.Now().UnixNano())
 			if p.left > 0 {
@@ -124,8 +127,10 @@ func (in *postInput) next() ([]byte, error) {
 			}
 			in.cur = nil
 			p.done <- err
+		} else {
+			*b = in.tail.cut(*b) // the body goes on
 		}
-		if n > 0 {
+		if len(*b) > 0 {
 			in.buf = b
 			return *b, nil
 		}

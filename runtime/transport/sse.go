@@ -48,14 +48,23 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, c *Conn) {
 	t.mu.Unlock()
 }
 
-// write sends p as one event: each line behind "data: ", then an empty line.
+// write sends p as one event, as ASP.NET Core's formatter writes it: each
+// line behind "data: ", the CR of a CR LF dropped, then an empty line. A
+// message that ends with a line feed ends with an empty data line, so that
+// the event the client gets ends with it too; a CR LF arrives as an LF.
+// (ASP.NET Core keeps the CR of a line that holds nothing else, which ends the
+// event early for the client; we drop it too.)
 func (t *sseTransport) write(p []byte) error {
 	b := getBuf()
 	defer freeBuf(b)
 	buf := (*b)[:0]
-	for line := range bytes.Lines(p) {
+	for more := len(p) > 0; more; {
+		var line []byte
+		if line, p, more = bytes.Cut(p, []byte("\n")); more {
+			line = bytes.TrimSuffix(line, []byte("\r"))
+		}
 		buf = append(buf, "data: "...)
-		buf = append(buf, bytes.TrimSuffix(line, []byte("\n"))...)
+		buf = append(buf, line...)
 		buf = append(buf, "\r\n"...)
 	}
 	buf = append(buf, "\r\n"...)

@@ -47,6 +47,8 @@ type wsTransport struct {
 	c     *Conn
 	ws    *websocket.Conn
 	frame io.Reader // the message being read, when a part of it is left; owned by whoever reads
+	text  bool      // frame is text; owned as frame is
+	tail  runeTail  // the start of a UTF-8 sequence the last part of frame cut off; owned as frame is
 	buf   *[]byte   // what the handler holds; owned by the handler's goroutine
 	state atomic.Int32
 
@@ -66,6 +68,15 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *Conn)
 		s.log.Debug("transport: WebSocket upgrade failed", "url", RedactURL(r.URL), "error", err)
 		return // the upgrader has answered
 	}
+	// A client's Close frame is answered with 1000, whatever its code, as
+	// ASP.NET Core answers it. gorilla's default handler echoes the code,
+	// and a browser's close() sends none: its answer would say 1005, which
+	// the official clients take for an unclean close.
+	ws.SetCloseHandler(func(int, string) error {
+		msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+		ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeTimeout))
+		return nil
+	})
 	c.t = &wsTransport{c: c, ws: ws, handoff: make(chan *[]byte, 1)}
 	if !s.track(c) {
 		ws.Close()
@@ -98,6 +109,7 @@ func (t *wsTransport) read() (*[]byte, error) {
 			return nil, err
 		}
 		t.frame = r
+		t.text = kind == websocket.TextMessage
 		f := Text
 		if kind == websocket.BinaryMessage {
 			f = Binary
@@ -105,6 +117,7 @@ func (t *wsTransport) read() (*[]byte, error) {
 		t.c.received.Store(int32(f))
 	}
 	b := getBuf()
+	*b = t.tail.take(*b)
 	for {
 		in := *b
 		if len(in) == cap(in) {
@@ -121,6 +134,11 @@ func (t *wsTransport) read() (*[]byte, error) {
 			return nil, err
 		}
 		if len(*b) >= readAhead {
+			if t.text {
+				// The rest of the message comes in the next part: each
+				// part of a text message is UTF-8.
+				*b = t.tail.cut(*b)
+			}
 			break
 		}
 	}
