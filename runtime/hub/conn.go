@@ -42,6 +42,7 @@ type Conn struct {
 	sem chan struct{}    // slots for parallel invocations; nil when only one
 
 	reading   atomic.Bool   // the reader waits in Next: it will see the transport end
+	closed    atomic.Bool   // the server closes the connection with a last message
 	lastWrite atomic.Int64  // unix nanoseconds of the last write to the transport
 	lastID    atomic.Uint64 // of the invocations this server sent for client results
 	behindLog sync.Once     // the warning for a connection that falls behind
@@ -247,15 +248,21 @@ const closingPollWait = time.Second
 
 // closeWith queues a last message, if any, and closes the connection after it.
 func (c *Conn) closeWith(last *protocol.Message, allowReconnect bool) {
-	if !c.direct {
-		c.lc.SetWriteDeadline(time.Now().Add(closingPollWait))
-	}
+	c.closing()
 	var b []byte
 	if last != nil && c.handshook.Load() { // which orders the read of c.proto after its write
 		last.AllowReconnect = allowReconnect
 		b, _ = outq.Append(c.proto, nil, last) // texts and flags only: it cannot fail
 	}
 	c.q.Close(b)
+}
+
+// closing marks a connection that the server closes with a last message.
+func (c *Conn) closing() {
+	c.closed.Store(true)
+	if !c.direct {
+		c.lc.SetWriteDeadline(time.Now().Add(closingPollWait))
+	}
 }
 
 // isClosing reports whether the connection closes: nothing more is sent.
@@ -371,10 +378,21 @@ func (c *Conn) endInput(cause error) error {
 // connection.
 func (c *Conn) serve() {
 	// A reader busy in a hub method does not see the transport end: the
-	// connection finishes without it.
+	// connection finishes without it. One that is only between two reads is
+	// back in Next within readerGrace, and finishes it itself, with the
+	// cause it alone knows (a message cut short).
+	done := make(chan struct{})
+	defer close(done)
 	stop := context.AfterFunc(c.lc.Context(), func() {
-		if !c.reading.Load() {
-			c.finish(c.lc.Err())
+		if c.reading.Load() {
+			return
+		}
+		timer := time.NewTimer(readerGrace)
+		defer timer.Stop()
+		select {
+		case <-done:
+		case <-timer.C:
+			c.finish(c.ended(c.lc.Err()))
 		}
 	})
 	defer stop()
@@ -384,8 +402,8 @@ func (c *Conn) serve() {
 		data, err := c.lc.Next()
 		c.reading.Store(false)
 		if err != nil {
-			if err != io.EOF {
-				cause = err
+			if cause == nil {
+				cause = c.ended(err)
 			}
 			break
 		}
@@ -398,6 +416,20 @@ func (c *Conn) serve() {
 	}
 	c.finish(c.endInput(cause))
 }
+
+// ended returns the cause of the transport's end that err reports: none
+// for a clean end, nor once the connection was closing, when a client that
+// has the Close message may drop the socket.
+func (c *Conn) ended(err error) error {
+	if err == io.EOF || c.closed.Load() {
+		return nil
+	}
+	return err
+}
+
+// readerGrace is how long a transport's end waits for the reader to come
+// back to it before the connection finishes without the reader.
+const readerGrace = 20 * time.Millisecond
 
 // protocolError says why the connection closes, and lets the client close.
 func (c *Conn) protocolError(err error) {
@@ -520,9 +552,7 @@ func (c *Conn) handshake(data []byte) (int, error) {
 
 // refuse answers the handshake with an error and closes the connection.
 func (c *Conn) refuse(text string) {
-	if !c.direct {
-		c.lc.SetWriteDeadline(time.Now().Add(closingPollWait))
-	}
+	c.closing()
 	c.q.Close(protocol.AppendHandshakeResponse(nil, text))
 }
 

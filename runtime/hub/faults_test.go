@@ -1004,7 +1004,10 @@ func TestPostInFlightWhenConnectionEnds(t *testing.T) {
 	<-disconnected
 	write.Write([]byte(`"arguments":["late"]}` + rs + strings.Repeat(" ", 10000)))
 	write.Close()
-	if status := <-posted; status != 200 {
+	// The POST is answered 200, or cut off: the server reads no more of a
+	// body whose connection has ended, and may close the TCP connection
+	// while the client still writes it.
+	if status := <-posted; status != 200 && status != 0 {
 		t.Errorf("the POST in flight: %d", status)
 	}
 	// Another connection reads with the pool's buffers as usual.

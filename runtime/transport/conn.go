@@ -237,6 +237,7 @@ func (c *Conn) end(cause error) {
 			cause = io.EOF
 		}
 		c.cancel(cause)
+		c.srv.untrack(c) // its token is worthless from now on
 	})
 }
 

@@ -284,6 +284,19 @@ func (s *Server) lookup(token string) *Conn {
 	return s.tokens[token]
 }
 
+// untrack drops the token of a connection whose transport ended: requests
+// that carry it are answered 404, as for an unknown connection.
+func (s *Server) untrack(c *Conn) {
+	if c.token == "" {
+		return
+	}
+	s.mu.Lock()
+	if s.tokens[c.token] == c {
+		delete(s.tokens, c.token)
+	}
+	s.mu.Unlock()
+}
+
 // forget drops a finished connection.
 func (s *Server) forget(c *Conn) {
 	s.mu.Lock()
