@@ -27,7 +27,6 @@ type Conn struct {
 	created  time.Time
 	identity *Identity
 	ctx      context.Context
-	cancel   context.CancelFunc
 	inline   context.Context // ctx of the invocations the reader runs itself
 	q        *outq.Queue     // encoded messages waiting for the transport
 	direct   bool            // the reader may write its replies itself
@@ -70,7 +69,9 @@ func ConnFromContext(ctx context.Context) *Conn {
 
 func newConn(srv *Server, lc *transport.Conn) *Conn {
 	c := &Conn{srv: srv, lc: lc, id: lc.ID(), created: time.Now(), identity: lc.Identity()}
-	c.ctx, c.cancel = context.WithCancel(context.WithValue(lc.Context(), connKey{}, c))
+	// The connection's ctx is its transport's: it ends the moment the
+	// transport does.
+	c.ctx = context.WithValue(lc.Context(), connKey{}, c)
 	c.inline = c.ctx
 	// A long poll's write waits for the client's next poll: the reader must
 	// not wait for it.
@@ -342,13 +343,9 @@ func (c *Conn) ping(now time.Time) {
 // OnDisconnected. Whoever owns the read buffer releases it (endInput).
 func (c *Conn) finish(cause error) {
 	c.finished.Do(func() {
-		c.cancel()
-		if !c.handshook.Load() && isTimeout(cause) {
-			c.refuse(textHandshakeTimeout)
-		}
+		c.lc.Abort(nil) // it has ended, unless a test finishes it
 		c.q.Close(nil)
 		<-c.q.Done()
-		c.lc.Abort(nil)
 		c.mu.Lock()
 		if cause == nil {
 			cause = c.closeErr
@@ -383,7 +380,7 @@ func (c *Conn) serve() {
 	// cause it alone knows (a message cut short).
 	done := make(chan struct{})
 	defer close(done)
-	stop := context.AfterFunc(c.lc.Context(), func() {
+	c.lc.OnEnd(func(err error) {
 		if c.reading.Load() {
 			return
 		}
@@ -392,10 +389,9 @@ func (c *Conn) serve() {
 		select {
 		case <-done:
 		case <-timer.C:
-			c.finish(c.ended(c.lc.Err()))
+			c.finish(c.ended(err))
 		}
 	})
-	defer stop()
 	var cause error
 	for {
 		c.reading.Store(true)
@@ -783,9 +779,4 @@ func (c *Conn) safeCall(ctx context.Context, meth *Method, args Args) (result an
 	}
 	inv := &Invocation{Conn: c, Method: meth.Name, Args: args}
 	return c.srv.invokeVia(ctx, inv, func(ctx context.Context) (any, error) { return meth.Call(ctx, args) })
-}
-
-func isTimeout(err error) bool {
-	var te interface{ Timeout() bool }
-	return errors.As(err, &te) && te.Timeout()
 }

@@ -222,11 +222,13 @@ func TestMuxIgnoresCase(t *testing.T) {
 // whose connection ends while it is being read is not read further.
 func TestPostLimits(t *testing.T) {
 	ended := make(chan error, 1)
+	read := make(chan struct{}, 10)
 	_, url := endpoint(t, transport.HandlerFunc(func(c *transport.Conn) {
 		for {
 			if _, err := c.Next(); err != nil {
 				break
 			}
+			read <- struct{}{}
 		}
 		ended <- c.Err()
 	}), transport.Options{MaxPostSize: 1000})
@@ -257,7 +259,8 @@ func TestPostLimits(t *testing.T) {
 		resp.Body.Close()
 		answered <- resp.StatusCode
 	}()
-	w.Write([]byte("first")) // the handler has taken the body once this returns
+	w.Write([]byte("first"))
+	<-read // the handler has taken the body
 	do(t, "DELETE", lp, "", nil)
 	<-ended
 	status := <-answered

@@ -77,7 +77,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *Conn)
 		ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeTimeout))
 		return nil
 	})
-	c.t = &wsTransport{c: c, ws: ws, handoff: make(chan *[]byte, 1)}
+	c.t = &wsTransport{c: c, ws: ws}
 	if !s.track(c) {
 		ws.Close()
 		return
@@ -171,6 +171,9 @@ func (t *wsTransport) tick(now time.Time) {
 	}
 	t.mu.Lock()
 	if t.state.CompareAndSwap(wsHandling, wsDeposed) {
+		if t.handoff == nil {
+			t.handoff = make(chan *[]byte, 1)
+		}
 		t.standing = true
 		go t.standby()
 	}
