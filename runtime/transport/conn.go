@@ -108,16 +108,13 @@ func (c *Conn) Next() ([]byte, error) { return c.t.next() }
 // Write sends p to the client as one message: a WebSocket message (of the
 // connection's Format), a Server-Sent Event, or the answer to a long poll,
 // which waits for the client's next poll. Calls must not overlap.
-func (c *Conn) Write(p []byte) error {
-	if c.ctx.Err() != nil {
-		return c.nextErr()
-	}
-	return c.t.write(p)
-}
+func (c *Conn) Write(p []byte) error { return c.t.write(p) }
 
 // Format returns what the connection's WebSocket messages are: the format
 // SetFormat chose or, before, the format of the last message received. It is
-// Text until either happens.
+// Text until either happens. Server-Sent Events and Long Polling carry bytes
+// as they are, whatever the format; the client's choice of format does not
+// reach the server over them.
 func (c *Conn) Format() Format {
 	if f := c.format.Load(); f != 0 {
 		return Format(f)

@@ -395,7 +395,9 @@ func (s *Server) beat() {
 
 // Shutdown asks every connection to close (OnCloseRequest, with
 // ErrShutdown), refuses new ones, and waits until the connections are gone or
-// ctx ends; then it cuts the rest off and returns ctx's error.
+// ctx ends; then it cuts the rest off and returns ctx's error. Call it before
+// the http.Server's Shutdown, which waits for event streams and long polls,
+// requests that end only with their connections.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	// The heartbeat goes on until the last connection is gone: a WebSocket
@@ -439,3 +441,11 @@ func newID() string {
 	rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
+
+// Start does nothing: a Server serves through its ServeHTTP. With Stop it lets
+// a Server run as a service of runtime/host, added after the HTTP server that
+// serves it so that it stops first.
+func (s *Server) Start(context.Context) error { return nil }
+
+// Stop is Shutdown.
+func (s *Server) Stop(ctx context.Context) error { return s.Shutdown(ctx) }
