@@ -18,7 +18,8 @@ type Conn struct {
 	id      string
 	token   string // the secret one, "" when the client skipped negotiate
 	created time.Time
-	req     *http.Request
+	req     *http.Request                // the request that opened the connection, with its own context
+	withCtx atomic.Pointer[http.Request] // req with the connection's context, made on first use
 	ident   *Identity
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
@@ -64,7 +65,7 @@ func newConn(s *Server, kind Transports, id, token string, r *http.Request, iden
 	// The request ends with the handler that opened the transport; keep its
 	// values, not its cancellation.
 	c.ctx, c.cancel = context.WithCancelCause(context.WithoutCancel(r.Context()))
-	c.req = r.WithContext(c.ctx)
+	c.req = r
 	c.lastRead.Store(c.created.UnixNano())
 	return c
 }
@@ -78,7 +79,15 @@ func (c *Conn) Identity() *Identity { return c.ident }
 // Request returns the HTTP request that opened the connection, with the
 // connection's context. Its URL may carry secrets, the access_token and the
 // connection token (id): log it with RedactURL.
-func (c *Conn) Request() *http.Request { return c.req }
+func (c *Conn) Request() *http.Request {
+	// Made on first use: most connections never need it, and a copy of a
+	// request is a tenth of an idle connection's memory.
+	if r := c.withCtx.Load(); r != nil {
+		return r
+	}
+	c.withCtx.CompareAndSwap(nil, c.req.WithContext(c.ctx))
+	return c.withCtx.Load()
+}
 
 // Context returns the connection's context, which ends the moment its
 // transport ends.
