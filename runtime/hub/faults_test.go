@@ -397,7 +397,8 @@ var faults = []fault{
 				{`{"protocol":"json"}`, `Missing required property 'version'. Message content: {\"protocol\":\"json\"}`},
 				{`{"version":1}`, `Missing required property 'protocol'. Message content: {\"version\":1}`},
 				{`[]`, `Unexpected JSON Token Type 'Array'. Expected a JSON Object.`},
-				{`{"protocol":"json","version":"1"}`, `Expected 'version' to be of type Integer.`},
+				{`{"protocol":"json","version":"1"}`, `Expected 'version' to be of type Number.`},
+				{`{"protocol":"json","version":null}`, `Missing required property 'version'. Message content: {\"protocol\":\"json\",\"version\":null}`},
 			} {
 				c := dial(t, e.h.url, nil)
 				c.send(tt.request)
@@ -512,7 +513,7 @@ var faults = []fault{
 		run: func(t *testing.T, e *faultEnv) {
 			// ASP.NET Core's InvalidMessages table, and a truncated message.
 			for _, tt := range []struct{ input, detail string }{
-				{`{"type":1,`, "Unexpected end when reading JSON."},
+				{`{"type":1,`, "Error reading JSON."},
 				{`null`, "Unexpected JSON Token Type 'Null'. Expected a JSON Object."},
 				{`"foo"`, "Unexpected JSON Token Type 'String'. Expected a JSON Object."},
 				{`[42]`, "Unexpected JSON Token Type 'Array'. Expected a JSON Object."},
@@ -533,7 +534,7 @@ var faults = []fault{
 				{`{"type":3}`, "Missing required property 'invocationId'."},
 				{`{"type":3,"invocationId":42}`, "Expected 'invocationId' to be of type String."},
 				{`{"type":3,"invocationId":"42","error":[]}`, "Expected 'error' to be of type String."},
-				{`{"type":4}`, "Missing required property 'invocationId'."},
+				{`{"type":4}`, "Missing required property 'target'."}, // JsonHubProtocol now looks for the target first
 				{`{"type":4,"invocationId":42}`, "Expected 'invocationId' to be of type String."},
 				{`{"type":4,"invocationId":"42","target":42}`, "Expected 'target' to be of type String."},
 				{`{"type":4,"invocationId":"42","target":"foo"}`, "Missing required property 'arguments'."},
@@ -564,22 +565,25 @@ var faults = []fault{
 	{n: 15, name: "deep nesting", opts: hub.Options{DetailedErrors: true}, see: "TestProtocolErrorsCloseWithMessage",
 		run: func(t *testing.T, e *faultEnv) {
 			deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+			// JSON: System.Text.Json's reader refuses the record, which closes
+			// the connection.
 			c := connect(t, e.h.url)
 			c.send(`{"type":1,"target":"Echo","arguments":[` + deep(1000) + `]}`)
-			expectClose(t, c, closeRecord("InvalidDataException", "The maximum configured depth of 64 has been exceeded."))
+			expectClose(t, c, closeRecord("InvalidDataException", "Error reading JSON."))
 			m := mpConnect(t, e.h.url)
 			m.mpSend(mpInvocation(t, "1", "Echo", protocol.Raw(append(bytesOf(0x91, 100), 0xc0))))
 			expectMPClose(t, m, "Connection closed with an error. InvalidDataException: The maximum configured depth of 64 has been exceeded.")
-			// The depth is the protocol's, and configurable.
+			// The depth is the protocol's, and configurable: the record's
+			// object and the arguments array count.
 			shallow := newTestHub(t, hub.Options{DetailedErrors: true, Logger: quietLogger(),
 				Protocols: []protocol.Protocol{&protocol.JSONProtocol{MaxDepth: 8}}}, hub.Method{Name: "Any", Args: 1, Void: true,
 				Call: func(ctx context.Context, a hub.Args) (any, error) { return nil, nil }})
 			c = connect(t, shallow.url)
-			if m := c.invoke("1", "Any", json.RawMessage(deep(8))); m["error"] != nil || m["type"] != 3.0 {
-				t.Errorf("an argument 8 deep with MaxDepth 8: %v", m)
+			if m := c.invoke("1", "Any", json.RawMessage(deep(6))); m["error"] != nil || m["type"] != 3.0 {
+				t.Errorf("an argument 6 deep with MaxDepth 8: %v", m)
 			}
-			c.send(`{"type":1,"target":"Any","arguments":[` + deep(9) + `]}`)
-			expectClose(t, c, closeRecord("InvalidDataException", "The maximum configured depth of 8 has been exceeded."))
+			c.send(`{"type":1,"target":"Any","arguments":[` + deep(7) + `]}`)
+			expectClose(t, c, closeRecord("InvalidDataException", "Error reading JSON."))
 		}},
 	{n: 16, name: "invalid UTF-8 in a text message", opts: hub.Options{DetailedErrors: true}, run: func(t *testing.T, e *faultEnv) {
 		// Decided: a JSON message must be UTF-8, or the connection closes as

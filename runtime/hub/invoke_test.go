@@ -246,7 +246,7 @@ func TestProtocolErrorsCloseWithMessage(t *testing.T) {
 	}{
 		{"malformed", false, func(c *rawClient) { c.send(`{"type":1,`) }, `{"type":7,"error":"Connection closed with an error."}`},
 		{"malformed detailed", true, func(c *rawClient) { c.send(`{"type":1,`) },
-			`{"type":7,"error":"Connection closed with an error. InvalidDataException: Unexpected end when reading JSON."}`},
+			`{"type":7,"error":"Connection closed with an error. InvalidDataException: Error reading JSON."}`},
 		{"missing property", true, func(c *rawClient) { c.send(`{"type":1,"target":"Echo"}`) },
 			`{"type":7,"error":"Connection closed with an error. InvalidDataException: Missing required property 'arguments'."}`},
 		{"stream item for nothing", true, func(c *rawClient) { c.send(`{"type":2,"invocationId":"5","item":1}`) },
@@ -261,7 +261,7 @@ func TestProtocolErrorsCloseWithMessage(t *testing.T) {
 		}, `{"type":7,"error":"Connection closed with an error. InvalidDataException: The maximum message size of 32768B was exceeded. The message size can be configured in AddHubOptions."}`},
 		{"too deep", true, func(c *rawClient) {
 			c.send(`{"type":1,"target":"Echo","arguments":[` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `]}`)
-		}, `{"type":7,"error":"Connection closed with an error. InvalidDataException: The maximum configured depth of 64 has been exceeded."}`},
+		}, `{"type":7,"error":"Connection closed with an error. InvalidDataException: Error reading JSON."}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

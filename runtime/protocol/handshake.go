@@ -14,8 +14,12 @@ type HandshakeRequest struct {
 
 // ParseHandshakeRequest parses a handshake request at the start of data and
 // returns the number of bytes it used, or 0 when the request is not complete.
-// As in ASP.NET Core, protocol must be a string (null is refused), and whatever
-// follows the object in its record is ignored.
+// As in ASP.NET Core's HandshakeProtocol, protocol must be a string (null is
+// refused) and version a 32-bit integer or null (which counts as missing), a
+// repeated property replaces what came before, and whatever follows the
+// object in its record is ignored. JSON that is not well-formed is reported
+// as the JsonReaderException that ASP.NET Core passes on, with a text of
+// hubgen's own.
 func ParseHandshakeRequest(data []byte) (HandshakeRequest, int, error) {
 	var req HandshakeRequest
 	end := bytes.IndexByte(data, RecordSeparator)
@@ -32,13 +36,15 @@ func ParseHandshakeRequest(data []byte) (HandshakeRequest, int, error) {
 			seenProtocol = true
 		case "version":
 			var v int64
-			v, err = s.int("version")
-			req.Version, seenVersion = int(v), true
+			var null bool
+			v, null, err = s.intValue("version", 32)
+			req.Version, seenVersion = int(v), !null
 		default:
-			err = s.skip(0)
+			err = s.skip(1)
 		}
 		return err
 	})
+	err = handshakeError(err)
 	if err == nil && !seenProtocol {
 		err = errorf("Missing required property 'protocol'. Message content: %s", data[:end])
 	}
@@ -48,15 +54,13 @@ func ParseHandshakeRequest(data []byte) (HandshakeRequest, int, error) {
 	return req, end + 1, err
 }
 
-// stringStrict reads a string token, unescaped; anything else, null included,
-// is refused with the text .NET's ReadAsString uses.
-func (s *scanner) stringStrict(name string) (string, error) {
-	if b, err := s.peek(); err != nil {
-		return "", err
-	} else if b != '"' {
-		return "", errorf("Expected '%s' to be of type String.", name)
+// handshakeError names JSON that is not well-formed as the exception ASP.NET
+// Core's HandshakeProtocol lets through from System.Text.Json.
+func handshakeError(err error) error {
+	if pe, ok := err.(*Error); ok && pe.syntax {
+		return &Error{Msg: pe.Msg, kind: "JsonReaderException"}
 	}
-	return s.string()
+	return err
 }
 
 // AppendHandshakeRequest appends a handshake request.
@@ -82,7 +86,8 @@ func AppendHandshakeResponse(dst []byte, errText string) []byte {
 // ParseHandshakeResponse parses the server's handshake response at the start of
 // data. It returns the error text the server sent (empty on success) and the
 // number of bytes used, or 0 when the response is not complete; err reports a
-// response that is not a handshake response at all.
+// response that is not a handshake response at all. As in ASP.NET Core, an
+// error must be a string (null is refused).
 func ParseHandshakeResponse(data []byte) (errText string, n int, err error) {
 	end := bytes.IndexByte(data, RecordSeparator)
 	if end < 0 {
@@ -93,13 +98,13 @@ func ParseHandshakeResponse(data []byte) (errText string, n int, err error) {
 		var err error
 		switch string(key) {
 		case "error":
-			errText, err = s.stringProp("error")
+			errText, err = s.stringStrict("error")
 		case "type":
 			err = errorf("Expected a handshake response from the server.")
 		default:
-			err = s.skip(0)
+			err = s.skip(1)
 		}
 		return err
 	})
-	return errText, end + 1, err
+	return errText, end + 1, handshakeError(err)
 }

@@ -59,7 +59,6 @@ func (p *JSONProtocol) depth() int {
 // Properties a message has, as a set of bits, to check the required ones.
 const (
 	hasType = 1 << iota
-	hasInvocationID
 	hasTarget
 	hasArguments
 	hasItem
@@ -83,10 +82,10 @@ func (p *JSONProtocol) parse(data []byte, m *Message) error {
 	}
 	// What follows the object in its record is ignored, as ASP.NET Core does.
 	if err != nil {
-		return err
+		return readingError(err)
 	}
 	m.InvocationID, m.Target = n.strings()
-	return check(m, seen)
+	return check(m, seen, &n)
 }
 
 // names holds the invocation id and target of a message as read, to make both
@@ -115,20 +114,24 @@ func appendText(dst, b []byte, escaped bool) []byte {
 	return append(dst, b...)
 }
 
-// property reads the value of one envelope property. Unknown properties are
-// skipped, as ASP.NET Core does.
+// property reads the value of one envelope property, as ASP.NET Core's
+// JsonHubProtocol reads it. Unknown properties are skipped, and a repeated
+// one replaces what came before.
 func property(s *scanner, key []byte, m *Message, seen *int, n *names) error {
 	var err error
 	switch string(key) {
 	case "type":
 		var t int64
-		t, err = s.int("type")
+		var null bool
+		t, null, err = s.intValue("type", 32)
+		if err == nil && null {
+			err = errorf("Expected 'type' to be of type Number.")
+		}
 		m.Type, *seen = Type(t), *seen|hasType
 	case "invocationId":
-		n.id, n.idEsc, err = s.stringOrNull("invocationId")
-		*seen |= hasInvocationID
+		n.id, n.idEsc, err = s.stringValue("invocationId")
 	case "target":
-		n.target, n.targetEsc, err = s.stringOrNull("target")
+		n.target, n.targetEsc, err = s.stringValue("target")
 		*seen |= hasTarget
 	case "arguments":
 		err = s.arguments(m)
@@ -138,47 +141,41 @@ func property(s *scanner, key []byte, m *Message, seen *int, n *names) error {
 	case "headers":
 		err = s.headers(m)
 	case "item":
-		m.RawItem, err = s.value()
+		m.RawItem, err = s.value(1)
 		*seen |= hasItem
 	case "result":
-		m.RawResult, err = s.value()
+		m.RawResult, err = s.value(1)
 		m.HasResult, *seen = true, *seen|hasResult
 	case "error":
-		m.Error, err = s.stringProp("error")
+		m.Error, err = s.stringStrict("error")
 		*seen |= hasError
 	case "allowReconnect":
 		m.AllowReconnect, err = s.bool("allowReconnect")
 	case "sequenceId":
-		m.SequenceID, err = s.int("sequenceId")
-		*seen |= hasSequenceID
+		var null bool
+		m.SequenceID, null, err = s.intValue("sequenceId", 64)
+		if null {
+			*seen &^= hasSequenceID // null is no id, as in .NET
+		} else {
+			*seen |= hasSequenceID
+		}
 	default:
-		err = s.skip(0)
+		err = s.skip(1)
 	}
 	return err
-}
-
-// stringProp reads a string, or null as "".
-func (s *scanner) stringProp(name string) (string, error) {
-	b, escaped, err := s.stringOrNull(name)
-	if err != nil || b == nil {
-		return "", err
-	}
-	if escaped {
-		return string(unescape(nil, b)), nil
-	}
-	return string(b), nil
 }
 
 func (s *scanner) arguments(m *Message) error {
 	if b, err := s.peek(); err != nil {
 		return err
 	} else if b != '[' {
-		return errorf("Expected 'arguments' to be of type Array.")
+		return s.mismatch(errorf("Expected 'arguments' to be of type Array."))
 	}
+	m.RawArguments = m.RawArguments[:0]
 	empty, err := s.open('[', ']')
 	for !empty && err == nil {
 		var v Raw
-		if v, err = s.value(); err == nil {
+		if v, err = s.value(2); err == nil {
 			m.RawArguments = append(m.RawArguments, v)
 			empty, err = s.next(']')
 		}
@@ -186,18 +183,32 @@ func (s *scanner) arguments(m *Message) error {
 	return err
 }
 
+// streamIDs reads the stream ids, which must be strings: .NET's GetString
+// refuses any other token, and ASP.NET Core null.
 func (s *scanner) streamIDs(m *Message) error {
 	if b, err := s.peek(); err != nil {
 		return err
 	} else if b != '[' {
-		return errorf("Expected 'streamIds' to be of type Array.")
+		return s.mismatch(errorf("Expected 'streamIds' to be of type Array."))
 	}
+	m.StreamIDs = m.StreamIDs[:0]
 	empty, err := s.open('[', ']')
 	for !empty && err == nil {
-		var id string
-		if id, err = s.stringProp("streamIds"); err == nil {
-			m.StreamIDs = append(m.StreamIDs, id)
-			empty, err = s.next(']')
+		b, _ := s.peek()
+		switch b {
+		case '"':
+			var id string
+			if id, err = s.string(); err == nil {
+				m.StreamIDs = append(m.StreamIDs, id)
+				empty, err = s.next(']')
+			}
+			continue
+		case 'n':
+			if err = s.literal("null"); err == nil {
+				err = errorf("Null value for 'streamIds' is not valid.")
+			}
+		default:
+			err = s.mismatch(kindErrorf("InvalidOperationException", "Cannot get the value of a token type '%s' as a string.", tokenType(b)))
 		}
 	}
 	return err
@@ -207,8 +218,9 @@ func (s *scanner) headers(m *Message) error {
 	if b, err := s.peek(); err != nil {
 		return err
 	} else if b != '{' {
-		return errorf("Expected 'headers' to be of type Object.")
+		return s.mismatch(errorf("Expected 'headers' to be of type StartObject."))
 	}
+	clear(m.Headers) // a repeated property is a new set of headers
 	empty, err := s.open('{', '}')
 	for !empty && err == nil {
 		var k, v string
@@ -219,7 +231,7 @@ func (s *scanner) headers(m *Message) error {
 			break
 		}
 		if b, perr := s.peek(); perr != nil || b != '"' {
-			err = cmp.Or(perr, errorf("Expected header '%s' to be of type String.", k))
+			err = cmp.Or(perr, s.mismatch(errorf("Expected header '%s' to be of type String.", k)))
 			break
 		}
 		if v, err = s.string(); err != nil {
@@ -234,8 +246,16 @@ func (s *scanner) headers(m *Message) error {
 	return err
 }
 
-// check applies the rules on required properties once a message is read.
-func check(m *Message, seen int) error {
+// check applies the rules on required properties once a message is read, in
+// the order ASP.NET Core's JsonHubProtocol applies them. An empty id counts
+// as none where one is required.
+//
+// One order cannot be followed here: ASP.NET Core binds a StreamInvocation's
+// arguments before it looks for the id, so one without an id that also fails
+// to bind (an unknown method, say) is dropped without an answer, where here
+// it is refused for its missing id. Binding happens in the receiver, which
+// has the methods.
+func check(m *Message, seen int, n *names) error {
 	missing := func(name string) error {
 		return errorf("Missing required property '%s'.", name)
 	}
@@ -243,32 +263,44 @@ func check(m *Message, seen int) error {
 		return missing("type")
 	}
 	switch m.Type {
-	case Invocation, StreamInvocation:
-		if m.Type == StreamInvocation && seen&hasInvocationID == 0 {
-			return missing("invocationId")
-		}
+	case Invocation:
 		if seen&hasTarget == 0 {
 			return missing("target")
+		}
+		if seen&hasArguments == 0 {
+			// An empty target with arguments fails to bind, in the receiver:
+			// there is no such method.
+			if len(n.target) == 0 {
+				return missing("target")
+			}
+			return missing("arguments")
+		}
+	case StreamInvocation:
+		if seen&hasTarget == 0 {
+			return missing("target")
+		}
+		if len(n.id) == 0 {
+			return missing("invocationId")
 		}
 		if seen&hasArguments == 0 {
 			return missing("arguments")
 		}
 	case StreamItem:
-		if seen&hasInvocationID == 0 {
+		if len(n.id) == 0 {
 			return missing("invocationId")
 		}
 		if seen&hasItem == 0 {
 			return missing("item")
 		}
 	case Completion:
-		if seen&hasInvocationID == 0 {
+		if len(n.id) == 0 {
 			return missing("invocationId")
 		}
 		if seen&hasResult != 0 && seen&hasError != 0 {
 			return errorf("The 'error' and 'result' properties are mutually exclusive.")
 		}
 	case CancelInvocation:
-		if seen&hasInvocationID == 0 {
+		if len(n.id) == 0 {
 			return missing("invocationId")
 		}
 	case Ack, Sequence:

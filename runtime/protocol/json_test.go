@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
 	"strings"
@@ -70,42 +71,136 @@ func TestParseMessages(t *testing.T) {
 	}
 }
 
+// TestParseErrors checks texts and kinds of refused records beyond ASP.NET
+// Core's own tables (aspnet_json_test.go), as its JsonHubProtocol and
+// System.Text.Json give them.
 func TestParseErrors(t *testing.T) {
-	deep := `{"type":1,"target":"x","arguments":[` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `]}`
-	tests := []struct{ text, want string }{
-		{``, "Unexpected end when reading JSON."},
-		{`{"type":1`, "Unexpected end when reading JSON."},
-		{`null`, "Unexpected JSON Token Type 'Null'. Expected a JSON Object."},
-		{`[1]`, "Unexpected JSON Token Type 'Array'. Expected a JSON Object."},
-		{`"x"`, "Unexpected JSON Token Type 'String'. Expected a JSON Object."},
-		{`12`, "Unexpected JSON Token Type 'Number'. Expected a JSON Object."},
-		{`{}`, "Missing required property 'type'."},
-		{`{"type":"1"}`, "Expected 'type' to be of type Integer."},
-		{`{"type":1.5}`, "Expected 'type' to be of type Integer."},
-		{`{"type":1,"arguments":[]}`, "Missing required property 'target'."},
-		{`{"type":1,"target":"x"}`, "Missing required property 'arguments'."},
-		{`{"type":1,"target":5,"arguments":[]}`, "Expected 'target' to be of type String."},
-		{`{"type":1,"target":"x","arguments":{}}`, "Expected 'arguments' to be of type Array."},
-		{`{"type":1,"invocationId":1,"target":"x","arguments":[]}`, "Expected 'invocationId' to be of type String."},
-		{`{"type":4,"target":"x","arguments":[]}`, "Missing required property 'invocationId'."},
-		{`{"type":2,"invocationId":"1"}`, "Missing required property 'item'."},
-		{`{"type":2,"item":1}`, "Missing required property 'invocationId'."},
-		{`{"type":3}`, "Missing required property 'invocationId'."},
-		{`{"type":3,"invocationId":"1","result":1,"error":"x"}`, "The 'error' and 'result' properties are mutually exclusive."},
-		{`{"type":5}`, "Missing required property 'invocationId'."},
-		{`{"type":8}`, "Missing required property 'sequenceId'."},
-		{`{"type":1,"target":"x","arguments":[],"headers":{"a":1}}`, "Expected header 'a' to be of type String."},
-		{`{"type":7,"allowReconnect":"yes"}`, "Expected 'allowReconnect' to be of type Boolean."},
-		{`{"type":1,"target":"x","arguments":[tru]}`, "'t' is an invalid start of a value or an unexpected character at position 36."},
-		{`{"type":1,"target":"x","arguments":["a\q"]}`, "Invalid escape sequence at position 39."},
-		{`{"type":1,"target":"x","arguments":[01]}`, "'1' is an invalid start of a value or an unexpected character at position 37."},
-		{deep, "The maximum configured depth of 64 has been exceeded."},
+	depth := func(n int) string {
+		return `{"type":1,"target":"x","arguments":[` + strings.Repeat("[", n) + strings.Repeat("]", n) + `]}`
+	}
+	const invalidData, format, invalidOp = "InvalidDataException", "FormatException", "InvalidOperationException"
+	tests := []struct{ text, want, kind string }{
+		// Not well-formed: System.Text.Json's exception, wrapped.
+		{`{"type":1`, "Error reading JSON.", invalidData},
+		{`{"type":1,"target":"x","arguments":[tru]}`, "Error reading JSON.", invalidData},
+		{`{"type":1,"target":"x","arguments":["a\q"]}`, "Error reading JSON.", invalidData},
+		{`{"type":1,"target":"x","arguments":[01]}`, "Error reading JSON.", invalidData},
+		{`{"type":1,"target":"x","arguments":[],}`, "Error reading JSON.", invalidData},
+		{`x`, "Error reading JSON.", invalidData},
+		{`"unterminated`, "Error reading JSON.", invalidData},
+		{`{"type":tru}`, "Error reading JSON.", invalidData},
+		{`{"type":"6`, "Error reading JSON.", invalidData},
+		{`{"type":-}`, "Error reading JSON.", invalidData},
+		{`{"type":1,"invocationId":nul}`, "Error reading JSON.", invalidData},
+		{`{"type":1,"headers":{"a":x}}`, "Error reading JSON.", invalidData},
+		// The record's own object counts: 64 open at most.
+		{depth(63), "Error reading JSON.", invalidData},
+		// A token of another type, read before its type is looked at; an
+		// object or array at its first byte.
+		{`{"type":"1"}`, "Expected 'type' to be of type Number.", invalidData},
+		{`{"type":[}`, "Expected 'type' to be of type Number.", invalidData},
+		{`{"type":null}`, "Expected 'type' to be of type Number.", invalidData},
+		{`tru`, "Error reading JSON.", invalidData},
+		{`true`, "Unexpected JSON Token Type 'True'. Expected a JSON Object.", invalidData},
+		{`[1,`, "Unexpected JSON Token Type 'Array'. Expected a JSON Object.", invalidData},
+		// A number that is not an Int32 (Int64 for sequenceId): GetInt32's
+		// FormatException, which ASP.NET Core does not wrap.
+		{`{"type":1.5}`, "Either the JSON value is not in a supported format, or is out of bounds for an Int32.", format},
+		{`{"type":1e0}`, "Either the JSON value is not in a supported format, or is out of bounds for an Int32.", format},
+		{`{"type":2147483648}`, "Either the JSON value is not in a supported format, or is out of bounds for an Int32.", format},
+		{`{"type":8,"sequenceId":1.5}`, "Either the JSON value is not in a supported format, or is out of bounds for an Int64.", format},
+		{`{"type":8,"sequenceId":9223372036854775808}`, "Either the JSON value is not in a supported format, or is out of bounds for an Int64.", format},
+		// null is no string, and no sequence id.
+		{`{"type":1,"invocationId":null,"target":"x","arguments":[]}`, "Expected 'invocationId' to be of type String.", invalidData},
+		{`{"type":1,"target":null,"arguments":[]}`, "Expected 'target' to be of type String.", invalidData},
+		{`{"type":7,"error":null}`, "Expected 'error' to be of type String.", invalidData},
+		{`{"type":8,"sequenceId":null}`, "Missing required property 'sequenceId'.", invalidData},
+		{`{"type":9,"sequenceId":1,"sequenceId":null}`, "Missing required property 'sequenceId'.", invalidData},
+		{`{"type":7,"allowReconnect":"yes"}`, "Expected 'allowReconnect' to be true or false.", invalidData},
+		{`{"type":7,"allowReconnect":null}`, "Expected 'allowReconnect' to be true or false.", invalidData},
+		// An empty id or target is none.
+		{`{"type":1,"target":""}`, "Missing required property 'target'.", invalidData},
+		{`{"type":1,"arguments":[]}`, "Missing required property 'target'.", invalidData},
+		{`{"type":4,"invocationId":"","target":"x","arguments":[]}`, "Missing required property 'invocationId'.", invalidData},
+		{`{"type":4,"target":"x","arguments":[]}`, "Missing required property 'invocationId'.", invalidData},
+		{`{"type":2,"invocationId":"","item":1}`, "Missing required property 'invocationId'.", invalidData},
+		{`{"type":3,"invocationId":""}`, "Missing required property 'invocationId'.", invalidData},
+		{`{"type":5,"invocationId":""}`, "Missing required property 'invocationId'.", invalidData},
+		{`{"type":5}`, "Missing required property 'invocationId'.", invalidData},
+		{`{"type":8}`, "Missing required property 'sequenceId'.", invalidData},
+		{`{"type":3,"invocationId":"1","error":"","result":null}`, "The 'error' and 'result' properties are mutually exclusive.", invalidData},
+		// Headers and stream ids.
+		{`{"type":1,"target":"x","arguments":[],"headers":null}`, "Expected 'headers' to be of type StartObject.", invalidData},
+		{`{"type":1,"target":"x","arguments":[],"headers":[]}`, "Expected 'headers' to be of type StartObject.", invalidData},
+		{`{"type":1,"target":"x","arguments":[],"headers":{"a":1}}`, "Expected header 'a' to be of type String.", invalidData},
+		{`{"type":1,"target":"x","arguments":[],"headers":{"\u0061":{}}}`, "Expected header 'a' to be of type String.", invalidData},
+		{`{"type":1,"target":"x","arguments":[],"streamIds":{}}`, "Expected 'streamIds' to be of type Array.", invalidData},
+		{`{"type":1,"target":"x","arguments":[],"streamIds":"1"}`, "Expected 'streamIds' to be of type Array.", invalidData},
+		{`{"type":1,"target":"x","arguments":[],"streamIds":["1",null]}`, "Null value for 'streamIds' is not valid.", invalidData},
+		{`{"type":1,"target":"x","arguments":[],"streamIds":[1]}`, "Cannot get the value of a token type 'Number' as a string.", invalidOp},
+		{`{"type":1,"target":"x","arguments":[],"streamIds":[{}]}`, "Cannot get the value of a token type 'StartObject' as a string.", invalidOp},
+		{`{"type":1,"target":"x","arguments":[],"streamIds":[["1"]]}`, "Cannot get the value of a token type 'StartArray' as a string.", invalidOp},
+		{`{"type":1,"target":"x","arguments":[],"streamIds":[false]}`, "Cannot get the value of a token type 'False' as a string.", invalidOp},
+		{`{"type":1,"target":"x","arguments":[],"streamIds":[fals]}`, "Error reading JSON.", invalidData},
+		{`{"type":1,"target":"x","arguments":"x"}`, "Expected 'arguments' to be of type Array.", invalidData},
 	}
 	for _, tt := range tests {
 		var m Message
 		_, err := JSON.Parse([]byte(tt.text+rs), &m)
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("Parse(%s) = %v, want %q", tt.text, err, tt.want)
+		var pe *Error
+		if !errors.As(err, &pe) || err.Error() != tt.want || pe.Kind() != tt.kind {
+			t.Errorf("Parse(%s) = %v (%T), want %s: %q", tt.text, err, err, tt.kind, tt.want)
+		}
+	}
+	// The text is general; what the scanner found is kept for logs.
+	var m Message
+	_, err := JSON.Parse([]byte(`{"type":1,"target":"x","arguments":[tru]}`+rs), &m)
+	if cause := errors.Unwrap(err); cause == nil || cause.Error() != "'t' is an invalid start of a value or an unexpected character at position 36." {
+		t.Errorf("cause of %v: %v", err, cause)
+	}
+	// 64 open, the record's own object and the arguments array included, is
+	// the limit.
+	if _, err := JSON.Parse([]byte(depth(62)+rs), &m); err != nil {
+		t.Errorf("62 deep in the arguments: %v", err)
+	}
+	shallow := &JSONProtocol{MaxDepth: 4}
+	if _, err := shallow.Parse([]byte(depth(2)+rs), &m); err != nil {
+		t.Errorf("MaxDepth 4, 2 deep in the arguments: %v", err)
+	}
+	if _, err := shallow.Parse([]byte(depth(3)+rs), &m); err == nil || err.Error() != "Error reading JSON." {
+		t.Errorf("MaxDepth 4, 3 deep in the arguments: %v", err)
+	}
+}
+
+// TestParseAsDotNet checks what ASP.NET Core accepts beyond its own tables: a
+// repeated property replaces what came before, and an empty target with
+// arguments is left to the receiver, which has no such method.
+func TestParseAsDotNet(t *testing.T) {
+	tests := []struct {
+		text string
+		want Message
+	}{
+		{`{"type":1,"target":"a","target":"b","arguments":[1],"arguments":[2,3]}`, Message{Type: Invocation, Target: "b", RawArguments: []Raw{Raw("2"), Raw("3")}}},
+		{`{"type":1,"target":"a","arguments":[],"streamIds":["1"],"streamIds":["2","3"]}`, Message{Type: Invocation, Target: "a", StreamIDs: []string{"2", "3"}}},
+		{`{"type":1,"target":"a","arguments":[],"headers":{"x":"1","y":"2"},"headers":{"z":"3","z":"4"}}`, Message{Type: Invocation, Target: "a", Headers: map[string]string{"z": "4"}}},
+		{`{"type":1,"target":"","arguments":[]}`, Message{Type: Invocation}},
+		{`{"type":4,"invocationId":"1","target":"","arguments":[]}`, Message{Type: StreamInvocation, InvocationID: "1"}},
+		{`{"type":6,"type":7}`, Message{Type: Close}},
+		{`{"type":1,"target":"a","arguments":[],"streamIds":[""]}`, Message{Type: Invocation, Target: "a", StreamIDs: []string{""}}},
+		{`{"type":1,"invocationId":"","target":"a","arguments":[]}`, Message{Type: Invocation, Target: "a"}},
+		{`{"type":8,"sequenceId":null,"sequenceId":-1}`, Message{Type: Ack, SequenceID: -1}},
+		{`{"type":3,"invocationId":"1","error":""}`, Message{Type: Completion, InvocationID: "1"}},
+	}
+	for _, tt := range tests {
+		got := parseOne(t, tt.text+rs)
+		if len(got.RawArguments) == 0 {
+			got.RawArguments = nil
+		}
+		if len(got.StreamIDs) == 0 {
+			got.StreamIDs = nil
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Parse(%s)\n got %+v\nwant %+v", tt.text, got, tt.want)
 		}
 	}
 }
@@ -280,7 +375,7 @@ func TestHandshake(t *testing.T) {
 		`{"version":1}`:       "Missing required property 'protocol'.",
 		`{"protocol":"json"}`: "Missing required property 'version'.",
 		`{"protocol":1}`:      "Expected 'protocol' to be of type String.",
-		`nope`:                "Expected a JSON Object.",
+		`"nope"`:              "Expected a JSON Object.",
 	} {
 		if _, _, err := ParseHandshakeRequest([]byte(text + rs)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseHandshakeRequest(%s) = %v, want %q", text, err, want)

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"fmt"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -15,7 +16,25 @@ type scanner struct {
 	maxDepth int
 }
 
-var errEOF = &Error{Msg: "Unexpected end when reading JSON."}
+var errEOF = &Error{Msg: "Unexpected end when reading JSON.", syntax: true}
+
+// syntaxErrorf is JSON that is not well-formed: what System.Text.Json's reader
+// refuses, which ASP.NET Core reports as "Error reading JSON." (see
+// readingError).
+func syntaxErrorf(format string, args ...any) error {
+	return &Error{Msg: fmt.Sprintf(format, args...), syntax: true}
+}
+
+// readingError is the error of a hub message: JSON that is not well-formed
+// becomes "Error reading JSON.", as ASP.NET Core's JsonHubProtocol wraps
+// System.Text.Json's exception, with what the scanner found kept as the
+// cause.
+func readingError(err error) error {
+	if pe, ok := err.(*Error); ok && pe.syntax {
+		return &Error{Msg: "Error reading JSON.", cause: pe}
+	}
+	return err
+}
 
 func (s *scanner) skipSpace() {
 	for s.pos < len(s.data) {
@@ -50,7 +69,7 @@ func (s *scanner) expect(c byte) error {
 }
 
 func (s *scanner) unexpected(b byte) error {
-	return errorf("'%c' is an invalid start of a value or an unexpected character at position %d.", b, s.pos)
+	return syntaxErrorf("'%c' is an invalid start of a value or an unexpected character at position %d.", b, s.pos)
 }
 
 // tokenName names the JSON token that starts with b, as ASP.NET Core's
@@ -101,15 +120,15 @@ func (s *scanner) stringBytes() ([]byte, bool, error) {
 				}
 				for _, h := range s.data[s.pos+1 : s.pos+5] {
 					if unhex(h) < 0 {
-						return nil, false, errorf("Invalid escape sequence at position %d.", s.pos)
+						return nil, false, syntaxErrorf("Invalid escape sequence at position %d.", s.pos)
 					}
 				}
 				s.pos += 5
 			default:
-				return nil, false, errorf("Invalid escape sequence at position %d.", s.pos)
+				return nil, false, syntaxErrorf("Invalid escape sequence at position %d.", s.pos)
 			}
 		case c < 0x20:
-			return nil, false, errorf("Invalid control character in a string at position %d.", s.pos)
+			return nil, false, syntaxErrorf("Invalid control character in a string at position %d.", s.pos)
 		default:
 			s.pos++
 		}
@@ -192,24 +211,72 @@ func hex4(b []byte) rune {
 	return r
 }
 
-// int reads an integer number token.
-func (s *scanner) int(name string) (int64, error) {
+// intValue reads an integer of the given size, or null, as System.Text.Json's
+// ReadAsInt32 and ReadAsInt64 do in ASP.NET Core: another kind of token is
+// refused with their text, and a number that is not an integer of that size
+// with the FormatException of GetInt32 or GetInt64.
+func (s *scanner) intValue(name string, bits int) (n int64, null bool, err error) {
 	b, err := s.peek()
 	if err != nil {
-		return 0, err
+		return 0, false, err
+	}
+	if b == 'n' {
+		return 0, true, s.literal("null")
+	}
+	if b != '-' && (b < '0' || b > '9') {
+		return 0, false, s.mismatch(errorf("Expected '%s' to be of type Number.", name))
 	}
 	start := s.pos
-	if b != '-' && (b < '0' || b > '9') {
-		return 0, errorf("Expected '%s' to be of type Integer.", name)
-	}
 	if err := s.number(); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	n, err := strconv.ParseInt(string(s.data[start:s.pos]), 10, 64)
+	n, perr := strconv.ParseInt(string(s.data[start:s.pos]), 10, bits)
+	if perr != nil {
+		return 0, false, kindErrorf("FormatException", "Either the JSON value is not in a supported format, or is out of bounds for an Int%d.", bits)
+	}
+	return n, false, nil
+}
+
+// mismatch returns want, the error for a value of the wrong kind, once the
+// token there is read: as System.Text.Json reads a token before ASP.NET Core
+// looks at its type, a token that is not well-formed is a syntax error
+// instead. An object or an array is refused at its first byte.
+func (s *scanner) mismatch(want error) error {
+	b, err := s.peek()
 	if err != nil {
-		return 0, errorf("Expected '%s' to be of type Integer.", name)
+		return err
 	}
-	return n, nil
+	switch {
+	case b == '{' || b == '[':
+	case b == '"':
+		_, _, err = s.stringBytes()
+	case b == 't':
+		err = s.literal("true")
+	case b == 'f':
+		err = s.literal("false")
+	case b == 'n':
+		err = s.literal("null")
+	case b == '-' || '0' <= b && b <= '9':
+		err = s.number()
+	default:
+		err = s.unexpected(b)
+	}
+	if err != nil {
+		return err
+	}
+	return want
+}
+
+// tokenType names the token that starts with b as System.Text.Json's
+// JsonTokenType does.
+func tokenType(b byte) string {
+	switch b {
+	case '{':
+		return "StartObject"
+	case '[':
+		return "StartArray"
+	}
+	return tokenName(b)
 }
 
 // number checks a number token.
@@ -269,7 +336,7 @@ func (s *scanner) literal(word string) error {
 	return nil
 }
 
-// bool reads true or false.
+// bool reads true or false, as ASP.NET Core's ReadAsBoolean does.
 func (s *scanner) bool(name string) (bool, error) {
 	b, err := s.peek()
 	if err != nil {
@@ -281,30 +348,25 @@ func (s *scanner) bool(name string) (bool, error) {
 	case 'f':
 		return false, s.literal("false")
 	}
-	return false, errorf("Expected '%s' to be of type Boolean.", name)
+	return false, s.mismatch(errorf("Expected '%s' to be true or false.", name))
 }
 
-// null consumes a null token if one is next.
-func (s *scanner) null() bool {
-	if b, err := s.peek(); err == nil && b == 'n' && s.literal("null") == nil {
-		return true
-	}
-	return false
-}
-
-// value checks one value of any kind and returns its text.
-func (s *scanner) value() (Raw, error) {
+// value checks one value of any kind, inside depth open objects and arrays,
+// and returns its text.
+func (s *scanner) value(depth int) (Raw, error) {
 	if _, err := s.peek(); err != nil {
 		return nil, err
 	}
 	start := s.pos
-	if err := s.skip(0); err != nil {
+	if err := s.skip(depth); err != nil {
 		return nil, err
 	}
 	return Raw(s.data[start:s.pos]), nil
 }
 
-// skip checks one value of any kind, nested at most maxDepth deep.
+// skip checks one value of any kind inside depth open objects and arrays:
+// with the value's own, at most maxDepth may be open, as System.Text.Json's
+// reader counts them from the record's own object.
 func (s *scanner) skip(depth int) error {
 	b, err := s.peek()
 	if err != nil {
@@ -322,7 +384,7 @@ func (s *scanner) skip(depth int) error {
 		return s.literal("null")
 	case '[', '{':
 		if depth >= s.maxDepth {
-			return errorf("The maximum configured depth of %d has been exceeded.", s.maxDepth)
+			return syntaxErrorf("The maximum configured depth of %d has been exceeded.", s.maxDepth)
 		}
 		s.pos++
 		end := byte(']')
@@ -427,7 +489,7 @@ func (s *scanner) beginObject() (bool, error) {
 		return false, err
 	}
 	if b != '{' {
-		return false, errorf("Unexpected JSON Token Type '%s'. Expected a JSON Object.", tokenName(b))
+		return false, s.mismatch(errorf("Unexpected JSON Token Type '%s'. Expected a JSON Object.", tokenName(b)))
 	}
 	return s.open('{', '}')
 }
@@ -473,17 +535,24 @@ func plainName(b []byte) []byte {
 	return b
 }
 
-// stringOrNull reads a string token, still escaped, or null (as nil).
-func (s *scanner) stringOrNull(name string) ([]byte, bool, error) {
+// stringValue reads a string token and returns it still escaped; any other
+// token, null included, is refused as ASP.NET Core's ReadAsString refuses it.
+func (s *scanner) stringValue(name string) ([]byte, bool, error) {
 	b, err := s.peek()
 	if err != nil {
 		return nil, false, err
 	}
-	if b == 'n' && s.null() {
-		return nil, false, nil
-	}
 	if b != '"' {
-		return nil, false, errorf("Expected '%s' to be of type String.", name)
+		return nil, false, s.mismatch(errorf("Expected '%s' to be of type String.", name))
 	}
 	return s.stringBytes()
+}
+
+// stringStrict reads a string token, unescaped, as stringValue does.
+func (s *scanner) stringStrict(name string) (string, error) {
+	b, escaped, err := s.stringValue(name)
+	if err != nil || !escaped {
+		return string(b), err
+	}
+	return string(unescape(nil, b)), nil
 }

@@ -120,13 +120,36 @@ func (m *Message) Reset() {
 }
 
 // Error is a protocol violation: a message that cannot be parsed or that breaks
-// the protocol's rules. Its text follows ASP.NET Core's where one exists.
+// the protocol's rules. Its text is ASP.NET Core's, and Kind names the .NET
+// exception that carries it there, for detailed error texts.
 type Error struct {
 	Msg string
+
+	kind   string // "" for InvalidDataException
+	syntax bool   // JSON that is not well-formed
+	cause  error  // what the reader found, when Msg is a general text
 }
 
 func (e *Error) Error() string { return e.Msg }
 
+// Kind names the .NET exception that carries the error in ASP.NET Core, as
+// detailed error texts name it: InvalidDataException unless said otherwise.
+func (e *Error) Kind() string {
+	if e.kind == "" {
+		return "InvalidDataException"
+	}
+	return e.kind
+}
+
+// Unwrap returns what the reader found when the text is a general one, such
+// as JSON's "Error reading JSON.".
+func (e *Error) Unwrap() error { return e.cause }
+
 func errorf(format string, args ...any) error {
 	return &Error{Msg: fmt.Sprintf(format, args...)}
+}
+
+// kindErrorf is an Error of another .NET exception than InvalidDataException.
+func kindErrorf(kind, format string, args ...any) error {
+	return &Error{Msg: fmt.Sprintf(format, args...), kind: kind}
 }

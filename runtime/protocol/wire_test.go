@@ -95,10 +95,10 @@ func TestParseIgnoresTrailingData(t *testing.T) {
 	}
 	// The object itself must still be complete and well-formed.
 	for text, want := range map[string]string{
-		`{"type":6`:              "Unexpected end when reading JSON.",
-		`{"type":6,}`:            "'}' is an invalid start of a value or an unexpected character at position 10.",
-		`{"type":6 "x":1}`:       `'"' is an invalid start of a value or an unexpected character at position 10.`,
-		`{"type":"6"}{"type":6}`: "Expected 'type' to be of type Integer.",
+		`{"type":6`:              "Error reading JSON.",
+		`{"type":6,}`:            "Error reading JSON.",
+		`{"type":6 "x":1}`:       "Error reading JSON.",
+		`{"type":"6"}{"type":6}`: "Expected 'type' to be of type Number.",
 	} {
 		var m Message
 		if _, err := JSON.Parse([]byte(text+rs), &m); err == nil || err.Error() != want {
