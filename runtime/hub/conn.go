@@ -601,6 +601,9 @@ func (c *Conn) invoke(m *protocol.Message) {
 	case meth == nil:
 		c.fail(id, fmt.Sprintf(textBindFailed, m.Target)+" HubException: "+textMethodMissing, true)
 		return
+	case m.ArgumentsError != nil: // MessagePack arguments that could not be read
+		c.callFailed(meth, id, fmt.Sprintf(textBindFailed, meth.Name), m.ArgumentsError, true)
+		return
 	case streaming && meth.Stream == nil:
 		c.fail(id, fmt.Sprintf(textNonStreaming, meth.Name), true)
 		return

@@ -506,7 +506,7 @@ var faults = []fault{
 		for _, prefix := range [][]byte{{0xff, 0xff, 0xff, 0xff, 0x0f}, {0x80, 0x80, 0x80, 0x80, 0x80, 0x01}} {
 			c := mpConnect(t, e.h.url)
 			c.mpSend(prefix)
-			expectMPClose(t, c, "Connection closed with an error. InvalidDataException: Messages over 2GB in size are not supported.")
+			expectMPClose(t, c, "Connection closed with an error. FormatException: Messages over 2GB in size are not supported.")
 		}
 	}},
 	{n: 13, name: "malformed JSON messages", opts: hub.Options{DetailedErrors: true}, see: "TestProtocolErrorsCloseWithMessage; protocol's TestJSONInvalid",
@@ -570,9 +570,18 @@ var faults = []fault{
 			c := connect(t, e.h.url)
 			c.send(`{"type":1,"target":"Echo","arguments":[` + deep(1000) + `]}`)
 			expectClose(t, c, closeRecord("InvalidDataException", "Error reading JSON."))
+			// MessagePack: the arguments do not bind, which fails the
+			// invocation alone.
 			m := mpConnect(t, e.h.url)
 			m.mpSend(mpInvocation(t, "1", "Echo", protocol.Raw(append(bytesOf(0x91, 100), 0xc0))))
-			expectMPClose(t, m, "Connection closed with an error. InvalidDataException: The maximum configured depth of 64 has been exceeded.")
+			if got := m.mpMessage(); got.Type != protocol.Completion || got.InvocationID != "1" ||
+				got.Error != "Failed to invoke 'Echo' due to an error on the server. InvalidDataException: Error binding arguments. Make sure that the types of the provided values match the types of the hub method being invoked." {
+				t.Errorf("too deep in MessagePack: %+v", got)
+			}
+			m.mpSend(mpInvocation(t, "2", "Echo", "after"))
+			if got := m.mpMessage(); got.Type != protocol.Completion || got.InvocationID != "2" || got.Error != "" {
+				t.Errorf("after: %+v", got)
+			}
 			// The depth is the protocol's, and configurable: the record's
 			// object and the arguments array count.
 			shallow := newTestHub(t, hub.Options{DetailedErrors: true, Logger: quietLogger(),

@@ -92,7 +92,8 @@ func (p *JSONProtocol) parse(data []byte, m *Message) error {
 // strings with one allocation.
 type names struct {
 	id, target       []byte
-	idEsc, targetEsc bool
+	idEsc, targetEsc bool // JSON: the text has escapes
+	utf8             bool // MessagePack: invalid UTF-8 becomes U+FFFD
 }
 
 func (n *names) strings() (id, target string) {
@@ -100,16 +101,19 @@ func (n *names) strings() (id, target string) {
 		return "", ""
 	}
 	var buf [128]byte
-	b := appendText(buf[:0], n.id, n.idEsc)
+	b := n.appendText(buf[:0], n.id, n.idEsc)
 	split := len(b)
-	b = appendText(b, n.target, n.targetEsc)
+	b = n.appendText(b, n.target, n.targetEsc)
 	all := string(b)
 	return all[:split], all[split:]
 }
 
-func appendText(dst, b []byte, escaped bool) []byte {
-	if escaped {
+func (n *names) appendText(dst, b []byte, escaped bool) []byte {
+	switch {
+	case escaped:
 		return unescape(dst, b)
+	case n.utf8:
+		return appendValidUTF8(dst, b)
 	}
 	return append(dst, b...)
 }

@@ -109,6 +109,14 @@ type Message struct {
 	Error          string            // Completion, Close
 	AllowReconnect bool              // Close
 	SequenceID     int64             // Ack, Sequence
+
+	// ArgumentsError, on a parsed Invocation or StreamInvocation, says why its
+	// arguments could not be read. MessagePack reads them as ASP.NET Core binds
+	// them, and a failure there fails the invocation, not the connection: the
+	// receiver answers it as a binding failure ("Failed to invoke 'M' due to
+	// an error on the server."), with this error's text as the detail.
+	// RawArguments and StreamIDs are then empty.
+	ArgumentsError error
 }
 
 // Reset clears m for reuse, keeping the capacity of its slices.

@@ -66,7 +66,7 @@ func readVarInt(data []byte) (length, prefix int, err error) {
 			return int(n), i + 1, nil
 		}
 	}
-	return 0, 0, errorf("Messages over 2GB in size are not supported.")
+	return 0, 0, kindErrorf("FormatException", "Messages over 2GB in size are not supported.")
 }
 
 // Parse parses the first frame in data.
@@ -85,154 +85,146 @@ func (p *MessagePackProtocol) Parse(data []byte, m *Message) (int, error) {
 	return size, r.message(m)
 }
 
-// message reads one hub message array. Items past those a type defines are
+// message reads one hub message array as ASP.NET Core's MessagePack protocol
+// reads it: field by field, each failure named after its field, whatever the
+// array's length says, except that it tells whether an invocation has stream
+// ids and a Close allowReconnect. What follows the fields a type has is
 // ignored, as are messages of unknown types.
 func (r *mpReader) message(m *Message) error {
-	n, err := r.arrayLen("message")
+	n, err := r.arrayLen()
 	if err != nil {
-		return err
+		return err // as MessagePack-CSharp reports it, unwrapped
 	}
-	if n == 0 {
-		return errorf("Invalid message: an empty array.")
-	}
-	t, err := r.int("type")
-	if err != nil {
-		return err
+	t, err := r.int()
+	if err != nil || t < math.MinInt32 || t > math.MaxInt32 {
+		return errorf("Reading 'messageType' as Int32 failed.")
 	}
 	m.Type = Type(t)
-	if need := minItems(m.Type); n < need {
-		return errorf("Invalid payload for %s message: %d items, at least %d expected.", m.Type, n, minItems(m.Type))
-	}
 	var names names
+	names.utf8 = true
 	switch m.Type {
 	case Invocation, StreamInvocation, StreamItem, Completion, CancelInvocation:
 		if err := r.headers(m); err != nil {
 			return err
 		}
-		if names.id, err = r.str("invocationId"); err != nil {
-			return err
-		}
-		if m.Type == StreamInvocation && len(names.id) == 0 {
+		if names.id, err = r.str(); err != nil {
 			return errorf("Reading 'invocationId' as String failed.")
 		}
-		if m.Type == CancelInvocation && len(names.id) == 0 {
-			return errorf("Null or empty invocation ID for CancelInvocation message.")
+		if len(names.id) == 0 && m.Type != Invocation {
+			return errorf("Null or empty invocation ID for %s message.", m.Type)
 		}
 	}
-	read := 1
 	switch m.Type {
 	case Invocation, StreamInvocation:
-		if names.target, err = r.str("target"); err != nil {
-			return err
-		}
-		if names.target == nil {
+		if names.target, err = r.str(); err != nil {
 			return errorf("Reading 'target' as String failed.")
 		}
-		if err = r.arguments(m); err != nil {
-			return err
+		if len(names.target) == 0 {
+			return errorf("Null or empty target for %s message.", m.Type)
 		}
-		read = 5
+		m.InvocationID, m.Target = names.strings()
+		if m.ArgumentsError = r.arguments(m); m.ArgumentsError != nil {
+			return nil // the invocation fails; the rest is not read
+		}
 		if n > 5 {
-			if err = r.streamIDs(m); err != nil {
-				return err
-			}
-			read = 6
+			return r.streamIDs(m)
 		}
+		return nil
 	case StreamItem:
 		m.RawItem, err = r.value()
-		read = 4
 	case Completion:
-		err = r.completion(m, n)
-		read = 4
-		if m.HasResult || m.Error != "" {
-			read = 5
-		}
+		err = r.completion(m)
 	case CancelInvocation:
-		read = 3
 	case Close:
 		var e []byte
-		if e, err = r.str("error"); err == nil {
-			m.Error = string(e)
-			read = 2
-			if n > 2 {
-				m.AllowReconnect, err = r.bool("allowReconnect")
-				read = 3
+		if e, err = r.str(); err != nil {
+			return errorf("Reading 'error' as String failed.")
+		}
+		m.Error = validString(e)
+		if n > 2 {
+			if m.AllowReconnect, err = r.bool(); err != nil {
+				return errorf("Reading 'allowReconnect' as Boolean failed.")
 			}
 		}
 	case Ack, Sequence:
-		m.SequenceID, err = r.int("sequenceId")
-		read = 2
-	default:
-		return nil // unknown types are ignored
-	}
-	if err != nil {
-		return err
-	}
-	for ; read < n; read++ {
-		if err := r.skip(0); err != nil {
-			return err
+		if m.SequenceID, err = r.int(); err != nil {
+			return errorf("Reading 'sequenceId' as Int64 failed.")
 		}
 	}
 	m.InvocationID, m.Target = names.strings()
-	return nil
-}
-
-// minItems is the fewest array items a message of type t may have.
-func minItems(t Type) int {
-	switch t {
-	case Invocation, StreamInvocation:
-		return 5
-	case StreamItem, Completion:
-		return 4
-	case CancelInvocation:
-		return 3
-	case Close, Ack, Sequence:
-		return 2
-	}
-	return 1
+	return err
 }
 
 func (r *mpReader) headers(m *Message) error {
-	n, err := r.mapLen("headers")
-	for ; err == nil && n > 0; n-- {
-		var k, v []byte
-		if k, err = r.str("headers"); err != nil {
-			break
+	n, err := r.mapLen()
+	if err != nil {
+		return errorf("Reading map length for 'headers' failed.")
+	}
+	for i := range n {
+		k, err := r.str()
+		if err != nil {
+			return errorf("Reading 'headers[%d].Key' as String failed.", i)
 		}
-		if v, err = r.str("headers"); err != nil {
-			break
+		if len(k) == 0 {
+			return errorf("Null or empty key in header.")
+		}
+		v, err := r.str()
+		if err != nil {
+			return errorf("Reading 'headers[%d].Value' as String failed.", i)
+		}
+		if len(v) == 0 {
+			return errorf("Null or empty value in header.")
 		}
 		if m.Headers == nil {
-			m.Headers = make(map[string]string)
+			m.Headers = make(map[string]string, n)
 		}
-		m.Headers[string(k)] = string(v)
+		key := validString(k)
+		if _, dup := m.Headers[key]; dup {
+			return kindErrorf("ArgumentException", "An item with the same key has already been added. Key: %s", key)
+		}
+		m.Headers[key] = validString(v)
 	}
-	return err
+	return nil
 }
 
+// textBindingFailed is ASP.NET Core's text for arguments that cannot be
+// deserialized.
+const textBindingFailed = "Error binding arguments. Make sure that the types of the provided values match the types of the hub method being invoked."
+
+// arguments reads the arguments and returns what keeps them from being read,
+// as ASP.NET Core reports it for the invocation.
 func (r *mpReader) arguments(m *Message) error {
-	n, err := r.arrayLen("arguments")
-	for ; err == nil && n > 0; n-- {
-		var v Raw
-		if v, err = r.value(); err == nil {
-			m.RawArguments = append(m.RawArguments, v)
-		}
+	n, err := r.arrayLen()
+	if err != nil {
+		return errorf("Reading array length for 'arguments' failed.")
 	}
-	return err
+	for ; n > 0; n-- {
+		v, err := r.value()
+		if err != nil {
+			m.RawArguments = m.RawArguments[:0]
+			return &Error{Msg: textBindingFailed, cause: err}
+		}
+		m.RawArguments = append(m.RawArguments, v)
+	}
+	return nil
 }
 
 func (r *mpReader) streamIDs(m *Message) error {
-	n, err := r.arrayLen("streamIds")
-	for ; err == nil && n > 0; n-- {
-		var id []byte
-		if id, err = r.str("streamIds"); err == nil {
-			if len(id) == 0 {
-				return errorf("Null or empty value in streamIds received.")
-			}
-			m.StreamIDs = append(m.StreamIDs, string(id))
-		}
+	n, err := r.arrayLen()
+	if err != nil {
+		return errorf("Reading array length for 'streamIds' failed.")
 	}
-	return err
+	for ; n > 0; n-- {
+		id, err := r.str()
+		if err != nil {
+			return err // ASP.NET Core reads them unwrapped
+		}
+		if len(id) == 0 {
+			return errorf("Null or empty value in streamIds received.")
+		}
+		m.StreamIDs = append(m.StreamIDs, validString(id))
+	}
+	return nil
 }
 
 // The kinds of result a Completion carries.
@@ -242,25 +234,20 @@ const (
 	resultNonVoid = 3
 )
 
-func (r *mpReader) completion(m *Message, n int) error {
-	kind, err := r.int("resultKind")
-	if err != nil {
-		return err
+func (r *mpReader) completion(m *Message) error {
+	kind, err := r.int()
+	if err != nil || kind < math.MinInt32 || kind > math.MaxInt32 {
+		return errorf("Reading 'resultKind' as Int32 failed.")
 	}
 	switch kind {
 	case resultError:
-		if n < 5 {
-			return errorf("Invalid payload for Completion message: no error.")
+		e, err := r.str()
+		if err != nil {
+			return errorf("Reading 'error' as String failed.")
 		}
-		var e []byte
-		if e, err = r.str("error"); err == nil {
-			m.Error = string(e)
-		}
+		m.Error = validString(e) // nil is no error: a void completion
 	case resultVoid:
 	case resultNonVoid:
-		if n < 5 {
-			return errorf("Invalid payload for Completion message: no result.")
-		}
 		m.RawResult, err = r.value()
 		m.HasResult = true
 	default:

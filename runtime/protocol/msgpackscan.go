@@ -15,11 +15,44 @@ type mpReader struct {
 	maxDepth int
 }
 
-var errTruncated = &Error{Msg: "Unexpected end of MessagePack data."}
+// errShort is data that ends inside a value, as MessagePack-CSharp's reader
+// reports it.
+var errShort = &Error{Msg: "Attempted to read past the end of the stream.", kind: "EndOfStreamException"}
+
+// codeError is a value of another kind than the one expected, as
+// MessagePack-CSharp's reader reports it.
+func codeError(code byte) error {
+	return kindErrorf("MessagePackSerializationException", "Unexpected msgpack code %d (%s) encountered.", code, formatName(code))
+}
+
+// formatName names a MessagePack format as MessagePack-CSharp's
+// MessagePackCode.ToFormatName does.
+func formatName(code byte) string {
+	switch {
+	case code <= 0x7f:
+		return "positive fixint"
+	case code <= 0x8f:
+		return "fixmap"
+	case code <= 0x9f:
+		return "fixarray"
+	case code <= 0xbf:
+		return "fixstr"
+	case code >= 0xe0:
+		return "negative fixint"
+	}
+	return formatNames[code-0xc0]
+}
+
+var formatNames = [...]string{
+	"nil", "(never used)", "false", "true", "bin 8", "bin 16", "bin 32", "ext 8",
+	"ext 16", "ext 32", "float 32", "float 64", "uint 8", "uint 16", "uint 32", "uint 64",
+	"int 8", "int 16", "int 32", "int 64", "fixext 1", "fixext 2", "fixext 4", "fixext 8",
+	"fixext 16", "str 8", "str 16", "str 32", "array 16", "array 32", "map 16", "map 32",
+}
 
 func (r *mpReader) byte() (byte, error) {
 	if r.pos >= len(r.data) {
-		return 0, errTruncated
+		return 0, errShort
 	}
 	b := r.data[r.pos]
 	r.pos++
@@ -29,7 +62,7 @@ func (r *mpReader) byte() (byte, error) {
 // take returns the next n bytes.
 func (r *mpReader) take(n uint64) ([]byte, error) {
 	if n > uint64(len(r.data)-r.pos) {
-		return nil, errTruncated
+		return nil, errShort
 	}
 	b := r.data[r.pos : r.pos+int(n)]
 	r.pos += int(n)
@@ -53,8 +86,9 @@ func (r *mpReader) uint(size int) (uint64, error) {
 	return binary.BigEndian.Uint64(b), nil
 }
 
-// arrayLen reads an array header.
-func (r *mpReader) arrayLen(field string) (int, error) {
+// arrayLen reads an array header. As in MessagePack-CSharp, an array longer
+// than the bytes left cannot be in the data: each element takes one at least.
+func (r *mpReader) arrayLen() (int, error) {
 	b, err := r.byte()
 	if err != nil {
 		return 0, err
@@ -62,23 +96,22 @@ func (r *mpReader) arrayLen(field string) (int, error) {
 	var n uint64
 	switch {
 	case b >= 0x90 && b <= 0x9f:
-		return int(b & 0x0f), nil
+		n = uint64(b & 0x0f)
 	case b == 0xdc:
 		n, err = r.uint(2)
 	case b == 0xdd:
 		n, err = r.uint(4)
 	default:
-		return 0, errorf("Reading '%s' as Array failed.", field)
+		return 0, codeError(b)
 	}
-	// Each element takes at least a byte: a longer array cannot be in the data.
 	if err == nil && n > uint64(len(r.data)-r.pos) {
-		err = errTruncated
+		err = errShort
 	}
 	return int(n), err
 }
 
-// mapLen reads a map header.
-func (r *mpReader) mapLen(field string) (int, error) {
+// mapLen reads a map header; each entry takes two bytes at least.
+func (r *mpReader) mapLen() (int, error) {
 	b, err := r.byte()
 	if err != nil {
 		return 0, err
@@ -86,22 +119,25 @@ func (r *mpReader) mapLen(field string) (int, error) {
 	var n uint64
 	switch {
 	case b >= 0x80 && b <= 0x8f:
-		return int(b & 0x0f), nil
+		n = uint64(b & 0x0f)
 	case b == 0xde:
 		n, err = r.uint(2)
 	case b == 0xdf:
 		n, err = r.uint(4)
 	default:
-		return 0, errorf("Reading '%s' as Map failed.", field)
+		return 0, codeError(b)
 	}
 	if err == nil && 2*n > uint64(len(r.data)-r.pos) {
-		err = errTruncated
+		err = errShort
 	}
 	return int(n), err
 }
 
+// errOverflow is an integer too big for the Go type it is read into.
+var errOverflow = kindErrorf("OverflowException", "Value was either too large or too small.")
+
 // int reads an integer of any width.
-func (r *mpReader) int(field string) (int64, error) {
+func (r *mpReader) int() (int64, error) {
 	b, err := r.byte()
 	if err != nil {
 		return 0, err
@@ -114,7 +150,7 @@ func (r *mpReader) int(field string) (int64, error) {
 	case b >= 0xcc && b <= 0xcf:
 		u, err := r.uint(1 << (b - 0xcc))
 		if err == nil && u > math.MaxInt64 {
-			err = errorf("Reading '%s' as Int64 failed.", field)
+			err = errOverflow
 		}
 		return int64(u), err
 	case b >= 0xd0 && b <= 0xd3:
@@ -123,11 +159,11 @@ func (r *mpReader) int(field string) (int64, error) {
 		shift := 64 - 8*size
 		return int64(u<<shift) >> shift, err
 	}
-	return 0, errorf("Reading '%s' as Int32 failed.", field)
+	return 0, codeError(b)
 }
 
 // str reads a string, or nil as nil.
-func (r *mpReader) str(field string) ([]byte, error) {
+func (r *mpReader) str() ([]byte, error) {
 	b, err := r.byte()
 	if err != nil {
 		return nil, err
@@ -145,7 +181,7 @@ func (r *mpReader) str(field string) ([]byte, error) {
 	case b == 0xc0:
 		return nil, nil
 	default:
-		return nil, errorf("Reading '%s' as String failed.", field)
+		return nil, codeError(b)
 	}
 	if err != nil {
 		return nil, err
@@ -154,7 +190,7 @@ func (r *mpReader) str(field string) ([]byte, error) {
 }
 
 // bool reads a boolean.
-func (r *mpReader) bool(field string) (bool, error) {
+func (r *mpReader) bool() (bool, error) {
 	b, err := r.byte()
 	if err != nil {
 		return false, err
@@ -165,7 +201,7 @@ func (r *mpReader) bool(field string) (bool, error) {
 	case 0xc3:
 		return true, nil
 	}
-	return false, errorf("Reading '%s' as Boolean failed.", field)
+	return false, codeError(b)
 }
 
 // value checks one value of any kind and returns its bytes.
@@ -211,7 +247,7 @@ func (r *mpReader) skip(depth int) error {
 		n, err = r.uint(1 << (b - 0xc7))
 		n++
 	default: // 0xc1 is never used
-		return errorf("Invalid MessagePack code 0x%02x at position %d.", b, r.pos-1)
+		return codeError(b)
 	}
 	if err != nil {
 		return err
@@ -228,9 +264,9 @@ func (r *mpReader) skipContainer(b byte, depth int) error {
 	var n int
 	var err error
 	if b >= 0x90 && b <= 0x9f || b == 0xdc || b == 0xdd {
-		n, err = r.arrayLen("value")
+		n, err = r.arrayLen()
 	} else {
-		n, err = r.mapLen("value")
+		n, err = r.mapLen()
 		n *= 2
 	}
 	for ; err == nil && n > 0; n-- {

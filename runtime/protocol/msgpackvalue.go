@@ -223,7 +223,7 @@ func (*MessagePackProtocol) Decode(raw Raw, v any) error {
 		return err
 	case *bool:
 		r := mpReader{data: raw}
-		b, err := r.bool("value")
+		b, err := r.bool()
 		if err != nil {
 			return mpTypeError(raw, "bool")
 		}
@@ -277,7 +277,7 @@ func (*MessagePackProtocol) DecodeString(raw Raw) (string, error) {
 
 func decodeMPString(raw Raw) (string, error) {
 	r := mpReader{data: raw}
-	b, err := r.str("value")
+	b, err := r.str()
 	if err != nil || b == nil {
 		return "", mpTypeError(raw, "string")
 	}
@@ -286,7 +286,7 @@ func decodeMPString(raw Raw) (string, error) {
 
 func decodeMPInt(raw Raw, bits int) (int64, error) {
 	r := mpReader{data: raw}
-	n, err := r.int("value")
+	n, err := r.int()
 	if err != nil || bits < 64 && (n < -1<<(bits-1) || n >= 1<<(bits-1)) {
 		return 0, mpTypeError(raw, fmt.Sprintf("int%d", bits))
 	}
