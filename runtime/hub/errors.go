@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
@@ -32,6 +33,7 @@ const (
 	textStreamingMethod  = "The client attempted to invoke the streaming '%s' method with a non-streaming invocation."
 	textNonStreaming     = "The client attempted to invoke the non-streaming '%s' method with a streaming invocation."
 	textArgCount         = "Invocation provides %d argument(s) but target expects %d."
+	textBindArguments    = "Error binding arguments. Make sure that the types of the provided values match the types of the hub method being invoked."
 	textStreamCount      = "Client sent %d stream(s), Hub method expects %d."
 	textStreamFailed     = "An error occurred on the server while streaming results."
 	textTooManyStreams   = "The connection has too many streams open."
@@ -96,15 +98,19 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 // Kind names the error in detailed texts.
 func (e *PanicError) Kind() string { return "Panic" }
 
-// bindError is an argument that could not be decoded into its Go type.
+// bindError is an argument that could not be decoded into its Go type. Its
+// text is ASP.NET Core's, which names neither; logs get both.
 type bindError struct {
 	index int
 	err   error
 }
 
-func (e *bindError) Error() string {
-	return fmt.Sprintf("Error binding argument %d. Make sure that the types of the provided values match the types of the hub method being invoked. %v", e.index, e.err)
-}
+func (e *bindError) Error() string { return textBindArguments }
 
 func (e *bindError) Unwrap() error { return e.err }
 func (e *bindError) Kind() string  { return "InvalidDataException" }
+
+// LogValue says which argument, and why.
+func (e *bindError) LogValue() slog.Value {
+	return slog.StringValue(fmt.Sprintf("argument %d: %v", e.index, e.err))
+}

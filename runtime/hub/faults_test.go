@@ -664,12 +664,10 @@ var faults = []fault{
 			t.Errorf("got %s", got)
 		}
 		stillOpen(t, c)
-		// The detail names the argument and the Go type where ASP.NET Core
-		// says "Error binding arguments. Make sure that the types of the
-		// provided values match the types of the hub method being invoked."
+		// ASP.NET Core's text, which names neither the argument nor its type.
 		detailed := newTestHub(t, hub.Options{DetailedErrors: true, Logger: quietLogger()}, echo)
 		c = connect(t, detailed.url)
-		if got := c.sendAndRecord(invocation("1", "Echo", 42)); got != `{"type":3,"invocationId":"1","error":"Failed to invoke 'Echo' due to an error on the server. InvalidDataException: Error binding argument 0. Make sure that the types of the provided values match the types of the hub method being invoked. protocol: cannot decode a JSON Number into a Go string"}` {
+		if got := c.sendAndRecord(invocation("1", "Echo", 42)); got != `{"type":3,"invocationId":"1","error":"Failed to invoke 'Echo' due to an error on the server. InvalidDataException: Error binding arguments. Make sure that the types of the provided values match the types of the hub method being invoked."}` {
 			t.Errorf("detailed: %s", got)
 		}
 	}},

@@ -85,7 +85,7 @@ func TestDetailedErrors(t *testing.T) {
 		want   string
 	}{
 		{"Echo", nil, "Failed to invoke 'Echo' due to an error on the server. InvalidDataException: Invocation provides 0 argument(s) but target expects 1."},
-		{"Echo", []any{1}, "Failed to invoke 'Echo' due to an error on the server. InvalidDataException: Error binding argument 0. Make sure that the types of the provided values match the types of the hub method being invoked. protocol: cannot decode a JSON Number into a Go string"},
+		{"Echo", []any{1}, "Failed to invoke 'Echo' due to an error on the server. InvalidDataException: Error binding arguments. Make sure that the types of the provided values match the types of the hub method being invoked."},
 		{"Broken", nil, "An unexpected error occurred invoking 'Broken' on the server. Error: database is down"},
 		{"Panic", nil, "An unexpected error occurred invoking 'Panic' on the server. Panic: panic: oops"},
 	}
