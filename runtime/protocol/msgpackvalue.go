@@ -13,6 +13,7 @@ import (
 
 	"github.com/hubgen/hubgen/runtime/internal/mpack"
 	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // appendMsgpack appends the MessagePack encoding of v. Common types are written
@@ -82,16 +83,24 @@ func appendMsgpack(dst []byte, v any) ([]byte, error) {
 }
 
 var (
-	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
-	ownEncoders       = []reflect.Type{reflect.TypeFor[msgpack.CustomEncoder](), reflect.TypeFor[msgpack.Marshaler]()}
-	textTypes         sync.Map // reflect.Type walked by registerTextTypes
-	textTypesLocked   sync.Mutex
+	textMarshalerType   = reflect.TypeFor[encoding.TextMarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	ownEncoders         = []reflect.Type{reflect.TypeFor[msgpack.CustomEncoder](), reflect.TypeFor[msgpack.Marshaler]()}
+	ownDecoders         = []reflect.Type{reflect.TypeFor[msgpack.CustomDecoder](), reflect.TypeFor[msgpack.Unmarshaler]()}
+	textTypes           sync.Map // reflect.Type walked by registerTextTypes
+	textTypesLocked     sync.Mutex
 )
 
 // ownEncoding reports whether t has its own MessagePack encoding, which wins
 // over MarshalText.
-func ownEncoding(t reflect.Type) bool {
-	for _, e := range ownEncoders {
+func ownEncoding(t reflect.Type) bool { return implementsAny(t, ownEncoders) }
+
+// ownDecoding reports whether t has its own MessagePack decoding, which wins
+// over UnmarshalText.
+func ownDecoding(t reflect.Type) bool { return implementsAny(t, ownDecoders) }
+
+func implementsAny(t reflect.Type, ifaces []reflect.Type) bool {
+	for _, e := range ifaces {
 		if t.Implements(e) || t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(e) {
 			return true
 		}
@@ -99,14 +108,16 @@ func ownEncoding(t reflect.Type) bool {
 	return false
 }
 
-// registerTextTypes registers with github.com/vmihailenco/msgpack/v5, once, an
-// encoder that writes a string for each type inside t (through structs,
-// pointers, slices, arrays and maps) with a MarshalText method and no
-// MessagePack method of its own: .NET sends a Guid, for one, as a string, where
-// that library would write MarshalBinary's or MarshalText's bytes as bin. The
-// registration is process-wide. It must come before that library first
-// handles a struct holding such a type, which it caches, so Decode calls it
-// too. Values behind an interface are not reached.
+// registerTextTypes registers with github.com/vmihailenco/msgpack/v5, once,
+// for each type inside t (through structs, pointers, slices, arrays and maps)
+// with no MessagePack methods of its own, an encoder that writes MarshalText
+// as a string and a decoder that reads a string with UnmarshalText: .NET
+// sends a Guid, for one, as a string, where that library would write
+// MarshalBinary's or MarshalText's bytes as bin, and read a string with
+// UnmarshalBinary when there is one. The registration is process-wide. It
+// must come before that library first handles a struct holding such a type,
+// which it caches, so Decode calls it too. Values behind an interface are not
+// reached.
 func registerTextTypes(t reflect.Type) {
 	if t == nil {
 		return
@@ -121,13 +132,23 @@ func registerTextTypes(t reflect.Type) {
 }
 
 func walkTextTypes(t reflect.Type, seen map[reflect.Type]bool) {
-	if seen[t] || t == timeType || ownEncoding(t) {
+	if seen[t] || t == timeType || ownEncoding(t) && ownDecoding(t) {
 		return
 	}
 	seen[t] = true
-	if t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(textMarshalerType) {
-		msgpack.Register(reflect.Zero(t).Interface(), encodeText, nil)
-		return
+	if t.Kind() != reflect.Pointer {
+		var enc func(*msgpack.Encoder, reflect.Value) error
+		var dec func(*msgpack.Decoder, reflect.Value) error
+		if p := reflect.PointerTo(t); p.Implements(textMarshalerType) && !ownEncoding(t) {
+			enc = encodeText
+		}
+		if p := reflect.PointerTo(t); p.Implements(textUnmarshalerType) && !ownDecoding(t) {
+			dec = decodeText
+		}
+		if enc != nil || dec != nil {
+			msgpack.Register(reflect.Zero(t).Interface(), enc, dec)
+			return
+		}
 	}
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Slice, reflect.Array:
@@ -157,6 +178,38 @@ func encodeText(e *msgpack.Encoder, v reflect.Value) error {
 		return err
 	}
 	return e.EncodeString(string(b))
+}
+
+// decodeText reads a string with v's UnmarshalText, the mirror of encodeText.
+// A bin goes to UnmarshalBinary where there is one, as that library would
+// send it, and otherwise to UnmarshalText too; nil leaves the zero value.
+func decodeText(d *msgpack.Decoder, v reflect.Value) error {
+	code, err := d.PeekCode()
+	if err != nil {
+		return err
+	}
+	if code == msgpcode.Nil {
+		v.Set(reflect.Zero(v.Type()))
+		return d.DecodeNil()
+	}
+	target := v
+	if !v.CanAddr() {
+		target = reflect.New(v.Type()).Elem()
+	}
+	b, err := d.DecodeBytes()
+	if err != nil {
+		return err
+	}
+	p := target.Addr().Interface()
+	if u, ok := p.(encoding.BinaryUnmarshaler); ok && msgpcode.IsBin(code) {
+		err = u.UnmarshalBinary(b)
+	} else {
+		err = p.(encoding.TextUnmarshaler).UnmarshalText(b)
+	}
+	if err == nil && target != v {
+		v.Set(target)
+	}
+	return err
 }
 
 // appendTimestamp writes t as the MessagePack timestamp extension (-1), in the

@@ -2,7 +2,11 @@ package protocol
 
 import (
 	"encoding/hex"
+	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // testUUID is a UUID type as Go libraries have it: text and binary forms.
@@ -105,4 +109,115 @@ func TestMessagePackHeadersSorted(t *testing.T) {
 			}
 		})
 	}
+}
+
+func (u *testUUID) UnmarshalText(b []byte) error {
+	s := strings.ReplaceAll(string(b), "-", "")
+	if len(s) != 32 {
+		return fmt.Errorf("invalid UUID %q", b)
+	}
+	_, err := hex.Decode(u[:], []byte(s))
+	return err
+}
+
+func (u *testUUID) UnmarshalBinary(b []byte) error {
+	if len(b) != 16 {
+		return fmt.Errorf("invalid UUID (got %d bytes)", len(b))
+	}
+	copy(u[:], b)
+	return nil
+}
+
+// textOnly has UnmarshalText and no MarshalText.
+type textOnly struct{ s string }
+
+func (p *textOnly) UnmarshalText(b []byte) error { p.s = "text:" + string(b); return nil }
+
+// ownDecoder decodes itself, which wins over UnmarshalText.
+type ownDecoder struct{ s string }
+
+func (p *ownDecoder) UnmarshalText(b []byte) error { p.s = "text"; return nil }
+func (p *ownDecoder) DecodeMsgpack(d *msgpack.Decoder) error {
+	s, err := d.DecodeString()
+	p.s = "own:" + s
+	return err
+}
+
+// TestMessagePackReadText checks that a string, as .NET sends a Guid, decodes
+// into a type with UnmarshalText, wherever it is: the mirror of
+// TestMessagePackWriteExact.
+func TestMessagePackReadText(t *testing.T) {
+	type V[T any] struct{ V T }
+	str := mustHex(t, uuidHex)
+	bin := append([]byte{0xc4, 16}, uuid1[:]...)
+	inStruct := append(mustHex(t, "81a156"), str...)
+
+	var u testUUID
+	if err := MessagePack.Decode(str, &u); err != nil || u != uuid1 {
+		t.Errorf("top level: %x, %v", u, err)
+	}
+	var pu *testUUID
+	if err := MessagePack.Decode(str, &pu); err != nil || pu == nil || *pu != uuid1 {
+		t.Errorf("pointer: %v, %v", pu, err)
+	}
+	var vs V[testUUID]
+	if err := MessagePack.Decode(inStruct, &vs); err != nil || vs.V != uuid1 {
+		t.Errorf("in struct: %x, %v", vs.V, err)
+	}
+	var vp V[*testUUID]
+	if err := MessagePack.Decode(inStruct, &vp); err != nil || vp.V == nil || *vp.V != uuid1 {
+		t.Errorf("pointer in struct: %v, %v", vp.V, err)
+	}
+	var sl []testUUID
+	if err := MessagePack.Decode(append([]byte{0x92}, append(str, str...)...), &sl); err != nil || len(sl) != 2 || sl[1] != uuid1 {
+		t.Errorf("in slice: %x, %v", sl, err)
+	}
+	var mp map[string]testUUID
+	if err := MessagePack.Decode(append(mustHex(t, "81a16b"), str...), &mp); err != nil || mp["k"] != uuid1 {
+		t.Errorf("in map: %x, %v", mp, err)
+	}
+	// bin, as a Go sender may write it, goes to UnmarshalBinary.
+	var vb V[testUUID]
+	if err := MessagePack.Decode(append(mustHex(t, "81a156"), bin...), &vb); err != nil || vb.V != uuid1 {
+		t.Errorf("bin in struct: %x, %v", vb.V, err)
+	}
+	// nil is the zero value.
+	vs.V, vp.V = uuid1, &uuid1
+	if err := MessagePack.Decode(mustHex(t, "81a156c0"), &vs); err != nil || vs.V != (testUUID{}) {
+		t.Errorf("nil in struct: %x, %v", vs.V, err)
+	}
+	if err := MessagePack.Decode(mustHex(t, "81a156c0"), &vp); err != nil || vp.V != nil {
+		t.Errorf("nil pointer in struct: %v, %v", vp.V, err)
+	}
+	// A string that UnmarshalText refuses is an error.
+	if err := MessagePack.Decode(mustHex(t, "81a156a3616263"), &vs); err == nil {
+		t.Error("a string that is no UUID decoded")
+	}
+	// UnmarshalText alone is enough; a MessagePack method of its own wins.
+	var to V[textOnly]
+	if err := MessagePack.Decode(mustHex(t, "81a156a26162"), &to); err != nil || to.V.s != "text:ab" {
+		t.Errorf("UnmarshalText only: %q, %v", to.V.s, err)
+	}
+	var od V[ownDecoder]
+	if err := MessagePack.Decode(mustHex(t, "81a156a26162"), &od); err != nil || od.V.s != "own:ab" {
+		t.Errorf("own decoder: %q, %v", od.V.s, err)
+	}
+	// What hubgen writes, it reads.
+	b, err := appendMsgpack(nil, V[[]*testUUID]{[]*testUUID{&uuid1, nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back V[[]*testUUID]
+	if err := MessagePack.Decode(b, &back); err != nil || len(back.V) != 2 || *back.V[0] != uuid1 || back.V[1] != nil {
+		t.Errorf("round trip of %x: %v, %v", b, back.V, err)
+	}
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
