@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"cmp"
+	"slices"
 	"strconv"
 )
 
@@ -322,12 +323,13 @@ func (p *JSONProtocol) Append(dst []byte, m *Message) ([]byte, error) {
 	var err error
 	switch m.Type {
 	case Invocation, StreamInvocation, StreamItem, Completion, CancelInvocation:
+		// In ASP.NET Core's order: headers first.
+		if len(m.Headers) > 0 {
+			dst = appendHeaders(dst, m.Headers)
+		}
 		if m.InvocationID != "" || m.Type != Invocation {
 			dst = append(dst, `,"invocationId":`...)
 			dst = appendString(dst, m.InvocationID)
-		}
-		if len(m.Headers) > 0 {
-			dst = appendHeaders(dst, m.Headers)
 		}
 	}
 	switch m.Type {
@@ -383,17 +385,28 @@ func (p *JSONProtocol) Append(dst []byte, m *Message) ([]byte, error) {
 	return append(dst, '}', RecordSeparator), nil
 }
 
+// appendHeaders writes h sorted by key, so that a message always has the
+// same bytes.
 func appendHeaders(dst []byte, h map[string]string) []byte {
 	dst = append(dst, `,"headers":{`...)
-	first := true
-	for k, v := range h {
-		if !first {
+	var buf [8]string
+	for i, k := range sortedKeys(h, buf[:0]) {
+		if i > 0 {
 			dst = append(dst, ',')
 		}
-		first = false
 		dst = appendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendString(dst, v)
+		dst = appendString(dst, h[k])
 	}
 	return append(dst, '}')
+}
+
+// sortedKeys appends the keys of h to keys, sorted: into the caller's array
+// when they fit.
+func sortedKeys(h map[string]string, keys []string) []string {
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

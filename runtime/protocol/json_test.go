@@ -408,3 +408,24 @@ func TestCloneRaw(t *testing.T) {
 		t.Error("CloneRaw(nil) is not empty")
 	}
 }
+
+// TestAppendHeaders checks that headers come right after the type, sorted by
+// key, as ASP.NET Core writes them (its dictionaries keep their insertion
+// order, which its tests give sorted), and cost no allocation.
+func TestAppendHeaders(t *testing.T) {
+	h := map[string]string{"c": "3", "a": "1", "b": "2"}
+	for range 20 { // map order varies from run to run
+		b, err := JSON.Append(nil, &Message{Type: Completion, InvocationID: "1", Headers: h, Error: "e"})
+		if want := `{"type":3,"headers":{"a":"1","b":"2","c":"3"},"invocationId":"1","error":"e"}` + rs; err != nil || string(b) != want {
+			t.Fatalf("got %s, want %s", b, want)
+		}
+	}
+	m := Message{Type: StreamItem, InvocationID: "1", Headers: h, Item: 1}
+	buf := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { buf, _ = JSON.Append(buf[:0], &m) }); n != 0 {
+		t.Errorf("%v allocations to write 3 headers", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { buf, _ = MessagePack.Append(buf[:0], &m) }); n != 0 {
+		t.Errorf("%v allocations to write 3 headers in MessagePack", n)
+	}
+}

@@ -1,9 +1,7 @@
 package protocol
 
 import (
-	"maps"
 	"math"
-	"slices"
 
 	"github.com/hubgen/hubgen/runtime/internal/mpack"
 )
@@ -351,7 +349,8 @@ func appendMPHeaders(dst []byte, h map[string]string) []byte {
 	if len(h) == 0 {
 		return dst
 	}
-	for _, k := range slices.Sorted(maps.Keys(h)) {
+	var buf [8]string
+	for _, k := range sortedKeys(h, buf[:0]) {
 		dst = mpack.AppendString(dst, k)
 		dst = mpack.AppendString(dst, h[k])
 	}
