@@ -27,11 +27,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestOfficialClient runs the Node suite in node/ against a Go hub served at
 // $HUB_URL/hubs/test (and at $HUB_URL/testhub), at $HUB_URL/hubs/keepalive with
-// short keep-alives, and at $HUB_URL/hubs/parallel, which runs two invocations
-// of a connection at once. GET $HUB_URL/clientresult/{connectionId} asks a
-// client of /hubs/test for a result, as the ASP.NET Core functional tests'
-// server does; so do its raw echo endpoint at $HUB_URL/echo and its redirects
-// (mountFunctional).
+// short keep-alives, at $HUB_URL/hubs/parallel, which runs two invocations of a
+// connection at once, and at $HUB_URL/hubs/detailed with detailed errors, as
+// the ASP.NET Core functional tests' server has them. GET
+// $HUB_URL/clientresult/{connectionId} asks a client of /hubs/test for a
+// result, as the ASP.NET Core functional tests' server does; so do its raw
+// echo endpoint at $HUB_URL/echo and its redirects (mountFunctional).
 func TestOfficialClient(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -54,11 +55,13 @@ func TestOfficialClient(t *testing.T) {
 	main := newTestHub(hub.Options{Logger: log})
 	keepAlive := newTestHub(hub.Options{Logger: log, KeepAliveInterval: 100 * time.Millisecond, ClientTimeout: time.Second})
 	parallel := newTestHub(hub.Options{Logger: log, MaxParallelInvocations: 2})
-	hubs := []*testHub{main, keepAlive, parallel}
+	detailed := newTestHub(hub.Options{Logger: log, DetailedErrors: true})
+	hubs := []*testHub{main, keepAlive, parallel, detailed}
 	mux := transport.NewMux()
 	mux.Mount("/hubs/test", main.srv)
 	mux.Mount("/hubs/keepalive", keepAlive.srv)
 	mux.Mount("/hubs/parallel", parallel.srv)
+	mux.Mount("/hubs/detailed", detailed.srv)
 	mux.Handle("GET /clientresult/{id}", http.HandlerFunc(main.clientResult))
 	rawEcho := mountFunctional(mux, main.srv, log)
 	ts := httptest.NewServer(mux) // listens on 127.0.0.1
@@ -224,6 +227,11 @@ func newTestHub(opts hub.Options) *testHub {
 			return hub.StreamOf(count(n, nil)), nil
 		}},
 		{Name: "FailAfter", Args: 2, Stream: failAfter},
+		// As the functional tests' TestHub.StreamThrowException: fails
+		// before the stream starts.
+		{Name: "StreamThrowException", Args: 1, Stream: func(_ context.Context, a hub.Args) (iter.Seq2[any, error], error) {
+			return nil, invalidOperation(str(a, 0))
+		}},
 		{Name: "Items", Args: 1, Stream: func(_ context.Context, a hub.Args) (iter.Seq2[any, error], error) {
 			n, err := hub.Arg[int](a, 0)
 			if err != nil {
@@ -292,6 +300,15 @@ func failAfter(_ context.Context, a hub.Args) (iter.Seq2[any, error], error) {
 	}
 	return hub.StreamOf(count(n, fail)), nil
 }
+
+// invalidOperation is an error that detailed texts name as .NET's
+// InvalidOperationException, which the functional tests' hub throws.
+type invalidOperation string
+
+func (e invalidOperation) Error() string { return string(e) }
+
+// Kind names the error in detailed texts.
+func (e invalidOperation) Kind() string { return "InvalidOperationException" }
 
 // str is argument i as a string: the Node tests pass strings.
 func str(a hub.Args, i int) string { s, _ := hub.Arg[string](a, i); return s }

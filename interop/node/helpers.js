@@ -2,6 +2,7 @@
 // and endpoints and sets HUB_URL to their base URL.
 import { HttpTransportType, HubConnectionBuilder, LogLevel, TransferFormat } from "@microsoft/signalr";
 import { HttpConnection } from "@microsoft/signalr/dist/cjs/HttpConnection.js";
+import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
 
 // HttpConnection is the official client's raw connection, the one its
 // HubConnection runs on. The package ships it without exporting it from its
@@ -140,4 +141,25 @@ function concat(buffers) {
     at += b.byteLength;
   }
   return out;
+}
+
+/**
+ * Every transport with every protocol it carries: JSON over WebSockets,
+ * Server-Sent Events and Long Polling; MessagePack over WebSockets and Long
+ * Polling.
+ */
+export const protocolsAndTransports = [
+  ["json", HttpTransportType.WebSockets],
+  ["json", HttpTransportType.ServerSentEvents],
+  ["json", HttpTransportType.LongPolling],
+  ["messagepack", HttpTransportType.WebSockets],
+  ["messagepack", HttpTransportType.LongPolling],
+];
+
+/** Connects to the hub at path with the given protocol and transport. */
+export function connectWith(t, path, protocol, transport) {
+  return connect(t, path, {
+    transport,
+    configure: (b) => (protocol === "messagepack" ? b.withHubProtocol(new MessagePackHubProtocol()) : b),
+  });
 }

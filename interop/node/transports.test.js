@@ -4,27 +4,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { HttpTransportType, Subject } from "@microsoft/signalr";
-import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
-import { collect, connect, get, record } from "./helpers.js";
+import { collect, connectWith, get, protocolsAndTransports, record } from "./helpers.js";
 
 const hub = "/hubs/test";
 const timeout = 10_000;
 
-const pairs = [
-  ["json", HttpTransportType.WebSockets],
-  ["json", HttpTransportType.ServerSentEvents],
-  ["json", HttpTransportType.LongPolling],
-  ["messagepack", HttpTransportType.WebSockets],
-  ["messagepack", HttpTransportType.LongPolling],
-];
-
-for (const [protocol, transport] of pairs) {
+for (const [protocol, transport] of protocolsAndTransports) {
   const name = `${protocol} over ${HttpTransportType[transport]}`;
-  const open = (t) =>
-    connect(t, hub, {
-      transport,
-      configure: (b) => (protocol === "messagepack" ? b.withHubProtocol(new MessagePackHubProtocol()) : b),
-    });
+  const open = (t) => connectWith(t, hub, protocol, transport);
 
   test(`${name}: invoke`, { timeout }, async (t) => {
     const conn = await open(t);
