@@ -21,8 +21,9 @@ var JSON Protocol = &JSONProtocol{}
 // rules (json tags name the fields), with fast paths that skip reflection for
 // strings, numbers, booleans, time.Time and Raw.
 type JSONProtocol struct {
-	// MaxDepth caps the nesting of objects and arrays in a message; deeper
-	// messages are rejected. Zero means DefaultMaxDepth.
+	// MaxDepth caps the nesting of objects and arrays in a message, its own
+	// object included, as System.Text.Json's reader counts; deeper messages
+	// are rejected. Zero means DefaultMaxDepth.
 	MaxDepth int
 }
 

@@ -12,12 +12,22 @@
 // and reads it as UTC, nested values included; timeparse.go says how.
 //
 // MessagePack writes a value whose type has MarshalText as a string, as .NET
-// writes a Guid, and integers in their smallest form, as MessagePack-CSharp
-// does. For values nested in structs, slices and maps this goes through
+// writes a Guid, and reads a string into a type with UnmarshalText; it writes
+// integers in their smallest form, as MessagePack-CSharp does. For values
+// nested in structs, slices and maps this goes through
 // github.com/vmihailenco/msgpack/v5's type registry, which is the process's:
 // a program that also uses that package directly sees time.Time decode from
-// strings, and each MarshalText type that hubgen has encoded or decoded
-// encode as a string.
+// strings, and each MarshalText or UnmarshalText type that hubgen has encoded
+// or decoded encode as a string and decode from one.
+//
+// Both protocols read messages as ASP.NET Core's do, and refuse them with its
+// texts: an *Error's Kind names the .NET exception, for detailed error texts.
+// JSON that is not well-formed is "Error reading JSON.", as JsonHubProtocol
+// wraps System.Text.Json's exception. MessagePack reads field by field and
+// names the field that fails ("Reading 'target' as String failed."), and
+// arguments that cannot be read are no protocol error but the invocation's
+// (Message.ArgumentsError), as ASP.NET Core binds them as it reads them.
+// The tables in aspnet_*_test.go are ASP.NET Core's own test vectors.
 package protocol
 
 import "fmt"

@@ -14,8 +14,9 @@ var MessagePack Protocol = &MessagePackProtocol{}
 // ASP.NET Core's MessagePack protocol expects: structs as maps keyed by the Go
 // field names (which match .NET's PascalCase) or their msgpack tags, time.Time
 // as the timestamp extension (-1), []byte as bin, a type with MarshalText (a
-// UUID, say) as a string as .NET writes a Guid, integers in their smallest
-// form as MessagePack-CSharp writes them, headers sorted by key. Strings,
+// UUID, say) as a string as .NET writes a Guid (and a string is read with
+// UnmarshalText), integers in their smallest form as MessagePack-CSharp
+// writes them, headers sorted by key. Strings,
 // numbers, booleans, time.Time, []byte and Raw skip reflection; the rest go
 // through github.com/vmihailenco/msgpack/v5.
 type MessagePackProtocol struct {
