@@ -102,20 +102,26 @@ func (n *names) strings() (id, target string) {
 	if len(n.id)+len(n.target) == 0 {
 		return "", ""
 	}
+	return n.join()
+}
+
+func (n *names) join() (id, target string) {
 	var buf [128]byte
-	b := n.appendText(buf[:0], n.id, n.idEsc)
+	b := appendText(buf[:0], n.id, n.idEsc)
 	split := len(b)
-	b = n.appendText(b, n.target, n.targetEsc)
+	b = appendText(b, n.target, n.targetEsc)
+	if n.utf8 && !validUTF8(b) { // rare: one check of both on the way
+		b = appendValidUTF8(buf[:0], n.id)
+		split = len(b)
+		b = appendValidUTF8(b, n.target)
+	}
 	all := string(b)
 	return all[:split], all[split:]
 }
 
-func (n *names) appendText(dst, b []byte, escaped bool) []byte {
-	switch {
-	case escaped:
+func appendText(dst, b []byte, escaped bool) []byte {
+	if escaped {
 		return unescape(dst, b)
-	case n.utf8:
-		return appendValidUTF8(dst, b)
 	}
 	return append(dst, b...)
 }

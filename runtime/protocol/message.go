@@ -116,8 +116,8 @@ type Message struct {
 	Result         any               // Completion: value to encode when HasResult
 	RawResult      Raw               // Completion: parsed result when HasResult
 	HasResult      bool              // Completion: a result is present (it may be null)
-	Error          string            // Completion, Close
 	AllowReconnect bool              // Close
+	Error          string            // Completion, Close
 	SequenceID     int64             // Ack, Sequence
 
 	// ArgumentsError, on a parsed Invocation or StreamInvocation, says why its
@@ -126,7 +126,7 @@ type Message struct {
 	// receiver answers it as a binding failure ("Failed to invoke 'M' due to
 	// an error on the server."), with this error's text as the detail.
 	// RawArguments and StreamIDs are then empty.
-	ArgumentsError error
+	ArgumentsError *Error
 }
 
 // Reset clears m for reuse, keeping the capacity of its slices.

@@ -131,9 +131,12 @@ func (r *mpReader) message(m *Message) error {
 		return nil
 	case StreamItem:
 		m.RawItem, err = r.value()
+		m.InvocationID, _ = names.strings()
 	case Completion:
 		err = r.completion(m)
+		m.InvocationID, _ = names.strings()
 	case CancelInvocation:
+		m.InvocationID, _ = names.strings()
 	case Close:
 		var e []byte
 		if e, err = r.str(); err != nil {
@@ -150,7 +153,6 @@ func (r *mpReader) message(m *Message) error {
 			return errorf("Reading 'sequenceId' as Int64 failed.")
 		}
 	}
-	m.InvocationID, m.Target = names.strings()
 	return err
 }
 
@@ -192,10 +194,10 @@ const textBindingFailed = "Error binding arguments. Make sure that the types of 
 
 // arguments reads the arguments and returns what keeps them from being read,
 // as ASP.NET Core reports it for the invocation.
-func (r *mpReader) arguments(m *Message) error {
+func (r *mpReader) arguments(m *Message) *Error {
 	n, err := r.arrayLen()
 	if err != nil {
-		return errorf("Reading array length for 'arguments' failed.")
+		return &Error{Msg: "Reading array length for 'arguments' failed.", cause: err}
 	}
 	for ; n > 0; n-- {
 		v, err := r.value()

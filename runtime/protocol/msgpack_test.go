@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -199,6 +200,11 @@ func TestMessagePackInvalidUTF8(t *testing.T) {
 	for _, tt := range tests {
 		if got := string(appendValidUTF8(nil, []byte(tt.in))); got != tt.want {
 			t.Errorf("appendValidUTF8(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		for _, s := range []string{tt.in, "ascii " + tt.in, tt.in + " ascii"} {
+			if validUTF8([]byte(s)) != utf8.Valid([]byte(s)) {
+				t.Errorf("validUTF8(%q) = %v", s, validUTF8([]byte(s)))
+			}
 		}
 	}
 	bad := "T\xe2\x82x"

@@ -7,7 +7,7 @@ import "unicode/utf8"
 // Substitution of Maximal Subparts") and as .NET's UTF8Encoding decodes
 // strings. Go's own conversions replace each invalid byte instead.
 func appendValidUTF8(dst, b []byte) []byte {
-	if utf8.Valid(b) {
+	if validUTF8(b) {
 		return append(dst, b...)
 	}
 	for len(b) > 0 {
@@ -58,8 +58,19 @@ func maximalSubpart(b []byte) int {
 // validString is b as a string, ill-formed UTF-8 replaced as appendValidUTF8
 // replaces it.
 func validString(b []byte) string {
-	if utf8.Valid(b) {
+	if validUTF8(b) {
 		return string(b)
 	}
 	return string(appendValidUTF8(nil, b))
+}
+
+// validUTF8 is utf8.Valid with a fast path for the short ASCII strings that
+// names and ids are, which utf8.Valid checks byte by byte below 8 bytes.
+func validUTF8(b []byte) bool {
+	for i, c := range b {
+		if c >= utf8.RuneSelf {
+			return utf8.Valid(b[i:])
+		}
+	}
+	return true
 }
