@@ -96,7 +96,10 @@ func (r *mpReader) arrayLen() (int, error) {
 	var n uint64
 	switch {
 	case b >= 0x90 && b <= 0x9f:
-		n = uint64(b & 0x0f)
+		if n := int(b & 0x0f); n <= len(r.data)-r.pos {
+			return n, nil
+		}
+		return 0, errShort
 	case b == 0xdc:
 		n, err = r.uint(2)
 	case b == 0xdd:
@@ -119,7 +122,10 @@ func (r *mpReader) mapLen() (int, error) {
 	var n uint64
 	switch {
 	case b >= 0x80 && b <= 0x8f:
-		n = uint64(b & 0x0f)
+		if n := int(b & 0x0f); 2*n <= len(r.data)-r.pos {
+			return n, nil
+		}
+		return 0, errShort
 	case b == 0xde:
 		n, err = r.uint(2)
 	case b == 0xdf:
