@@ -102,10 +102,6 @@ func (n *names) strings() (id, target string) {
 	if len(n.id)+len(n.target) == 0 {
 		return "", ""
 	}
-	return n.join()
-}
-
-func (n *names) join() (id, target string) {
 	var buf [128]byte
 	b := appendText(buf[:0], n.id, n.idEsc)
 	split := len(b)

@@ -116,8 +116,8 @@ type Message struct {
 	Result         any               // Completion: value to encode when HasResult
 	RawResult      Raw               // Completion: parsed result when HasResult
 	HasResult      bool              // Completion: a result is present (it may be null)
-	AllowReconnect bool              // Close
 	Error          string            // Completion, Close
+	AllowReconnect bool              // Close
 	SequenceID     int64             // Ack, Sequence
 
 	// ArgumentsError, on a parsed Invocation or StreamInvocation, says why its

@@ -112,6 +112,9 @@ func (r *mpReader) message(m *Message) error {
 		if len(names.id) == 0 && m.Type != Invocation {
 			return errorf("Null or empty invocation ID for %s message.", m.Type)
 		}
+		if m.Type != Invocation && m.Type != StreamInvocation {
+			m.InvocationID, _ = names.strings()
+		}
 	}
 	switch m.Type {
 	case Invocation, StreamInvocation:
@@ -131,12 +134,9 @@ func (r *mpReader) message(m *Message) error {
 		return nil
 	case StreamItem:
 		m.RawItem, err = r.value()
-		m.InvocationID, _ = names.strings()
 	case Completion:
 		err = r.completion(m)
-		m.InvocationID, _ = names.strings()
 	case CancelInvocation:
-		m.InvocationID, _ = names.strings()
 	case Close:
 		var e []byte
 		if e, err = r.str(); err != nil {
