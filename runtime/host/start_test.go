@@ -287,3 +287,32 @@ func TestSpentBudgetNamesOnlyWhatStillWorks(t *testing.T) {
 func newServer() *http.Server {
 	return &http.Server{Handler: http.NotFoundHandler()}
 }
+
+// TestSlowStop: a Stop that takes its time, within the shutdown timeout, is
+// waited for, and the services before it are stopped after it.
+func TestSlowStop(t *testing.T) {
+	var ev events
+	inStop, release := make(chan struct{}), make(chan struct{})
+	h, _ := newHost()
+	h.Add(
+		&fake{name: "a", events: &ev},
+		&fake{name: "slow", events: &ev, stop: func(ctx context.Context) error {
+			close(inStop)
+			<-release
+			return nil
+		}},
+	)
+	start(t, h)
+	h.Shutdown()
+	<-inStop
+	if got, want := ev.get(), []string{"start a", "start slow", "stop slow"}; !slices.Equal(got, want) {
+		t.Errorf("events while slow stops = %q, want %q", got, want)
+	}
+	close(release)
+	if err := waitErr(t, h); err != nil {
+		t.Errorf("Wait = %v", err)
+	}
+	if got, want := ev.get(), []string{"start a", "start slow", "stop slow", "stop a"}; !slices.Equal(got, want) {
+		t.Errorf("events = %q, want %q", got, want)
+	}
+}

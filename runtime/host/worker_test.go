@@ -427,3 +427,22 @@ func TestEveryPanicsOnBadInterval(t *testing.T) {
 	}()
 	host.Every("bad", 0, func(context.Context) error { return nil })
 }
+
+// TestEveryRunBlockedAtShutdown: a run that ignores its ctx is named as
+// still running when the shutdown timeout is spent.
+func TestEveryRunBlockedAtShutdown(t *testing.T) {
+	running, release := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	h, _ := newHost(host.WithShutdownTimeout(time.Millisecond), host.WithGrace(time.Millisecond))
+	h.Add(host.Every("stuck", time.Hour, func(context.Context) error {
+		close(running)
+		<-release
+		return nil
+	}))
+	start(t, h)
+	<-running
+	h.Shutdown()
+	if err := waitErr(t, h); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `worker "stuck": still running`) {
+		t.Errorf("Wait = %v, want the timed worker named as still running", err)
+	}
+}
