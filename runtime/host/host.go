@@ -304,7 +304,8 @@ func (h *Host) Start(ctx context.Context) error {
 // of the host's [Lifetime], stops the started services in reverse order,
 // fires the Stopped event and returns. All of it shares one shutdown
 // timeout, which starts when shutdown is asked for, and every started
-// service is stopped even if another fails to.
+// service is stopped even if another fails to; a Stop still running a second
+// after the timeout is spent is named in the error and left behind.
 //
 // Wait returns the failures that stopped the host (a start that failed, or
 // a failure under StopHost), joined with the errors of stopping; a stop asked
