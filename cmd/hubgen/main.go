@@ -48,8 +48,11 @@ runs in) and writes typed SignalR hub code beside them, in one file:
   -client IFACE  what the server calls on clients. Generates IFACEClients and
                  NewIFACEClients (typed targets: All, Group, Caller, ...),
                  IFACETarget (many connections: methods that return only an
-                 error), IFACEClient (one connection: all methods, results too)
-                 and RegisterIFACE (routes the hub's calls to an IFACE).
+                 error), IFACEClient (one connection: all methods, results too),
+                 IFACEHandlers (an IFACE's methods as the handlers of a client
+                 connection, for client.Options.Handlers, registered before it
+                 opens) and RegisterIFACE (routes the hub's calls on an open
+                 connection to an IFACE).
 
 At least one of -server and -client is needed. Methods take ctx
 context.Context first and return error last, with at most one value before it.

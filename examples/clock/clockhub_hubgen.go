@@ -198,13 +198,15 @@ func (c ClockClient) ShowTime(ctx context.Context, now time.Time) error {
 	return c.client.Send(ctx, "ShowTime", now)
 }
 
-// RegisterClock routes the hub's calls of Clock's methods on conn to impl, until
-// remove is called. Each call's arguments are decoded into their Go types; a call
-// with the wrong number of arguments fails without reaching impl. A method with a
-// result answers the hub with it.
-func RegisterClock(conn *client.Conn, impl Clock) (remove func()) {
-	removes := []func(){
-		conn.On("ShowTime", func(ctx context.Context, args client.Args) (any, error) {
+// ClockHandlers returns impl's methods as the handlers of a client connection, keyed by
+// wire name, for client.Options.Handlers: client.Dial registers them before the
+// connection opens, so that no call the hub makes right after the handshake is
+// missed. Each call's arguments are decoded into their Go types; a call with the
+// wrong number of arguments fails without reaching impl. A method with a result
+// answers the hub with it.
+func ClockHandlers(impl Clock) map[string]client.Handler {
+	return map[string]client.Handler{
+		"ShowTime": func(ctx context.Context, args client.Args) (any, error) {
 			if n := args.Len(); n != 1 {
 				return nil, fmt.Errorf("ShowTime takes 1 argument, not %d", n)
 			}
@@ -213,7 +215,18 @@ func RegisterClock(conn *client.Conn, impl Clock) (remove func()) {
 				return nil, err
 			}
 			return nil, impl.ShowTime(ctx, a0)
-		}),
+		},
+	}
+}
+
+// RegisterClock routes the hub's calls of Clock's methods on conn to impl, as
+// ClockHandlers does, until remove is called. A call that arrives before
+// RegisterClock is called finds no handler: to miss none, give ClockHandlers(impl)
+// to client.Dial in client.Options.Handlers instead.
+func RegisterClock(conn *client.Conn, impl Clock) (remove func()) {
+	var removes []func()
+	for name, h := range ClockHandlers(impl) {
+		removes = append(removes, conn.On(name, h))
 	}
 	return func() {
 		for _, r := range removes {

@@ -25,11 +25,11 @@ func TestTypeString(t *testing.T) {
 func TestNamesFor(t *testing.T) {
 	n := NamesFor("ClockHub", "Clock")
 	want := Names{"ClockHubServer", "NewClockHubServer", "ClockHubMethods", "ClockHubClient", "NewClockHubClient",
-		"ClockClients", "NewClockClients", "ClockTarget", "ClockClient", "RegisterClock"}
+		"ClockClients", "NewClockClients", "ClockTarget", "ClockClient", "RegisterClock", "ClockHandlers"}
 	if n != want {
 		t.Errorf("got %+v", n)
 	}
-	if got := len(NamesFor("", "Clock").List()); got != 5 {
+	if got := len(NamesFor("", "Clock").List()); got != 6 {
 		t.Errorf("client-only names: %d", got)
 	}
 }

@@ -17,6 +17,7 @@ type Names struct {
 	Target     string `json:"target,omitempty"`     // CTarget: many connections
 	Client     string `json:"client,omitempty"`     // CClient: one connection
 	Register   string `json:"register,omitempty"`   // RegisterC: routes calls to a C
+	Handlers   string `json:"handlers,omitempty"`   // CHandlers: a C's handlers, for client.Options
 }
 
 // NamesFor returns the names generated for a server interface and a client
@@ -36,6 +37,7 @@ func NamesFor(server, client string) Names {
 		n.Target = client + "Target"
 		n.Client = client + "Client"
 		n.Register = "Register" + client
+		n.Handlers = client + "Handlers"
 	}
 	return n
 }
@@ -53,6 +55,7 @@ func (n Names) List() []NamedThing {
 		{n.Target, "the many-connection target"},
 		{n.Client, "the single-client target"},
 		{n.Register, "the receiver registration"},
+		{n.Handlers, "the receiver's handlers"},
 	}
 	out := all[:0]
 	for _, t := range all {

@@ -61,10 +61,14 @@ func ExampleEvery() {
 }
 
 func ExampleQueue() {
-	mail := host.NewQueue("mail", 10, 1)
+	mail, err := host.NewQueue("mail", 10, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	h := host.New()
 	h.Add(mail)
-	go func() {
+	h.Lifetime().OnStarted(func(context.Context) {
 		for _, to := range []string{"ada", "grace", "linus"} {
 			mail.Enqueue(context.Background(), func(ctx context.Context) error {
 				fmt.Println("mailed", to)
@@ -72,7 +76,7 @@ func ExampleQueue() {
 			})
 		}
 		h.Shutdown() // the queued mail is still sent
-	}()
+	})
 	if err := h.Run(context.Background()); err != nil {
 		fmt.Println(err)
 	}
@@ -80,6 +84,80 @@ func ExampleQueue() {
 	// mailed ada
 	// mailed grace
 	// mailed linus
+}
+
+// Start and Wait run code beside the services, as .NET's StartAsync and
+// WaitForShutdownAsync do for the hosted-services document's MonitorLoop: a
+// loop that enqueues a work item for each "w" typed, and ends when the host
+// begins to stop.
+func ExampleHost_Start() {
+	jobs, err := host.NewQueue("jobs", 10, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	h := host.New()
+	h.Add(jobs)
+	if err := h.Start(context.Background()); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	keys := make(chan rune)
+	go func() { // the console: three keys, then the end of input
+		defer close(keys)
+		for _, k := range "wxw" {
+			keys <- k
+		}
+	}()
+	for n := 1; ; {
+		select {
+		case <-h.Lifetime().Stopping():
+			// The queued items still run: Wait drains the queue.
+			if err := h.Wait(); err != nil {
+				fmt.Println(err)
+			}
+			return
+		case k, ok := <-keys:
+			switch {
+			case !ok:
+				h.Shutdown() // as Ctrl-C
+			case k == 'w':
+				id := n
+				jobs.Enqueue(context.Background(), func(ctx context.Context) error {
+					fmt.Println("work item", id)
+					return nil
+				})
+				n++
+			}
+		}
+	}
+	// Output:
+	// work item 1
+	// work item 2
+}
+
+func ExampleLifetime() {
+	h := host.New()
+	lt := h.Lifetime()
+	lt.OnStarted(func(context.Context) { fmt.Println("started") })
+	lt.OnStopping(func(context.Context) { fmt.Println("stopping: services still run") })
+	lt.OnStopped(func(context.Context) { fmt.Println("stopped: services have stopped") })
+	h.Add(host.Worker("w", func(ctx context.Context) error {
+		<-host.LifetimeFrom(ctx).Started() // the worker's ctx reaches the Lifetime
+		h.Shutdown()
+		<-ctx.Done()
+		fmt.Println("worker done")
+		return ctx.Err()
+	}))
+	if err := h.Run(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// started
+	// stopping: services still run
+	// worker done
+	// stopped: services have stopped
 }
 
 func ExampleScoped() {

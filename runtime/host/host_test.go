@@ -111,36 +111,99 @@ func (e *events) get() []string {
 	return slices.Clone(e.list)
 }
 
-// fake is a Service that records its calls and fails as told.
+// fake is a Service that records its calls and fails as told; start and
+// stop, if set, run after the call is recorded and give its result.
 type fake struct {
 	name              string
 	events            *events
 	startErr, stopErr error
+	start, stop       func(ctx context.Context) error
 }
 
-func (f *fake) Start(context.Context) error {
+func (f *fake) Start(ctx context.Context) error {
 	f.events.add("start " + f.name)
+	if f.start != nil {
+		return f.start(ctx)
+	}
 	return f.startErr
 }
 
-func (f *fake) Stop(context.Context) error {
+func (f *fake) Stop(ctx context.Context) error {
 	f.events.add("stop " + f.name)
+	if f.stop != nil {
+		return f.stop(ctx)
+	}
 	return f.stopErr
 }
 
-func TestRunStartsInOrderAndStopsInReverse(t *testing.T) {
+// start starts h, failing the test if Start fails.
+func start(t *testing.T, h *host.Host) {
+	t.Helper()
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+}
+
+// waitErr returns the result of h.Wait, failing the test if it takes too long.
+func waitErr(t *testing.T, h *host.Host) error {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- h.Wait() }()
+	return wait(t, errc)
+}
+
+func TestStartsInOrderAndStopsInReverse(t *testing.T) {
 	var ev events
 	h, _ := newHost()
 	h.Add(&fake{name: "a", events: &ev}, &fake{name: "b", events: &ev})
 	h.Add(&fake{name: "c", events: &ev})
-	h.Shutdown() // Run starts everything, then stops at once.
-
-	if err := h.Run(context.Background()); err != nil {
-		t.Fatalf("Run: %v", err)
+	start(t, h)
+	h.Shutdown()
+	if err := waitErr(t, h); err != nil {
+		t.Fatalf("Wait: %v", err)
 	}
 	want := []string{"start a", "start b", "start c", "stop c", "stop b", "stop a"}
 	if got := ev.get(); !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
+	}
+}
+
+func TestShutdownBeforeStartStartsNothing(t *testing.T) {
+	var ev events
+	h, _ := newHost()
+	h.Add(&fake{name: "a", events: &ev})
+	h.Shutdown()
+	if err := h.Run(context.Background()); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := ev.get(); len(got) > 0 {
+		t.Errorf("events = %q, want none", got)
+	}
+}
+
+func TestStartAndWaitMisuse(t *testing.T) {
+	h, _ := newHost()
+	if err := h.Wait(); err == nil {
+		t.Error("Wait before Start returned nil")
+	}
+	start(t, h)
+	if err := h.Start(context.Background()); err == nil {
+		t.Error("a second Start returned nil")
+	}
+	if err := h.Run(context.Background()); err == nil {
+		t.Error("Run after Start returned nil")
+	}
+	h.Shutdown()
+	h.Shutdown()
+	// Wait from several goroutines: the same result for all.
+	errc := make(chan error, 3)
+	for range 3 {
+		go func() { errc <- h.Wait() }()
+	}
+	for range 3 {
+		if err := wait(t, errc); err != nil {
+			t.Errorf("Wait: %v", err)
+		}
 	}
 }
 
@@ -163,6 +226,29 @@ func TestRunStartFailure(t *testing.T) {
 	if got := ev.get(); !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
+	if err := h.Wait(); !errors.Is(err, errStart) {
+		t.Errorf("Wait after the failed Run = %v, want %v", err, errStart)
+	}
+}
+
+func TestStartFailure(t *testing.T) {
+	var ev events
+	errStart := errors.New("cannot start")
+	h, _ := newHost()
+	h.Add(&fake{name: "a", events: &ev}, &fake{name: "b", events: &ev, startErr: errStart})
+	if err := h.Start(context.Background()); !errors.Is(err, errStart) {
+		t.Fatalf("Start = %v, want %v", err, errStart)
+	}
+	// Start has stopped what it started before it returned.
+	if got, want := ev.get(), []string{"start a", "start b", "stop a"}; !slices.Equal(got, want) {
+		t.Errorf("events = %q, want %q", got, want)
+	}
+	select {
+	case <-h.Lifetime().Started():
+		t.Error("Started fired for a host that failed to start")
+	default:
+	}
+	<-h.Lifetime().Stopped()
 }
 
 func TestRunStopsAllAndJoinsErrors(t *testing.T) {
@@ -174,11 +260,12 @@ func TestRunStopsAllAndJoinsErrors(t *testing.T) {
 		&fake{name: "b", events: &ev, stopErr: errB},
 		&fake{name: "c", events: &ev},
 	)
+	start(t, h)
 	h.Shutdown()
 
-	err := h.Run(context.Background())
+	err := waitErr(t, h)
 	if !errors.Is(err, errA) || !errors.Is(err, errB) {
-		t.Errorf("Run = %v, want both %v and %v", err, errA, errB)
+		t.Errorf("Wait = %v, want both %v and %v", err, errA, errB)
 	}
 	want := []string{"start a", "start b", "start c", "stop c", "stop b", "stop a"}
 	if got := ev.get(); !slices.Equal(got, want) {
@@ -209,7 +296,7 @@ func TestRunShutdownTimeout(t *testing.T) {
 	var ev events
 	running, release := make(chan struct{}), make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	h, _ := newHost(host.WithShutdownTimeout(50 * time.Millisecond))
+	h, _ := newHost(host.WithShutdownTimeout(50*time.Millisecond), host.WithGrace(10*time.Millisecond))
 	h.Add(
 		&fake{name: "a", events: &ev},
 		host.Worker("stubborn", func(ctx context.Context) error {
@@ -262,7 +349,7 @@ func TestFailurePolicyStopHost(t *testing.T) {
 		{
 			name: "queue item panic",
 			service: func() host.Service {
-				q := host.NewQueue("jobs", 1, 1)
+				q := newQueue(t, "jobs", 1, 1)
 				if err := q.Enqueue(context.Background(), func(ctx context.Context) error { panic("kaboom") }); err != nil {
 					t.Fatal(err)
 				}
@@ -327,5 +414,26 @@ func TestFailurePolicyIgnore(t *testing.T) {
 	h.Shutdown()
 	if err := wait(t, errc); err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestFailureWhileStopping: a failure under StopHost that comes after
+// shutdown began, before its service is stopped, is still returned.
+func TestFailureWhileStopping(t *testing.T) {
+	h, _ := newHost()
+	errFlush := errors.New("flush failed")
+	h.Add(
+		host.Worker("flusher", func(ctx context.Context) error {
+			<-host.LifetimeFrom(ctx).Stopping()
+			return errFlush // before its own Stop: reported to the host
+		}),
+		&fake{name: "last", events: &events{}, stop: func(context.Context) error {
+			return nil
+		}},
+	)
+	start(t, h)
+	h.Shutdown()
+	if err := waitErr(t, h); !errors.Is(err, errFlush) {
+		t.Errorf("Wait = %v, want %v", err, errFlush)
 	}
 }

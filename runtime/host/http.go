@@ -98,11 +98,11 @@ func (s *httpServer) Start(ctx context.Context) error {
 		var lc net.ListenConfig
 		ln, err := lc.Listen(ctx, "tcp", cmp.Or(s.srv.Addr, ":http"))
 		if err != nil {
-			return fmt.Errorf("http server: %w", err)
+			return fmt.Errorf("%s: %w", s, err)
 		}
 		s.ln = ln
 	}
-	report := envFrom(ctx).report
+	e := envFrom(ctx)
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
@@ -114,16 +114,25 @@ func (s *httpServer) Start(ctx context.Context) error {
 		}
 		s.ln.Close() // in case serving failed before it began
 		if !errors.Is(err, http.ErrServerClosed) {
-			report(fmt.Errorf("http server %s: %w", s.ln.Addr(), err))
+			e.fail(fmt.Errorf("%s: %w", s, err), e.policy)
 		}
 	}()
 	return nil
 }
 
+func (s *httpServer) String() string {
+	if s.ln == nil {
+		return fmt.Sprintf("http server %s", cmp.Or(s.srv.Addr, ":http"))
+	}
+	return fmt.Sprintf("http server %s", s.ln.Addr())
+}
+
+func (s *httpServer) stopsInTime() {}
+
 func (s *httpServer) Stop(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	if err != nil {
-		err = fmt.Errorf("http server %s: shutdown: %w", s.ln.Addr(), errors.Join(err, s.srv.Close()))
+		err = fmt.Errorf("%s: shutdown: %w", s, errors.Join(err, s.srv.Close()))
 	}
 	<-s.done
 	return err

@@ -100,7 +100,7 @@ func TestHTTPServerShutdownTimeout(t *testing.T) {
 		<-release
 	})}
 	ln := listen(t)
-	h, _ := newHost(host.WithShutdownTimeout(50 * time.Millisecond))
+	h, _ := newHost(host.WithShutdownTimeout(50*time.Millisecond), host.WithGrace(10*time.Millisecond))
 	h.Add(host.HTTPServerListener(srv, ln))
 	errc := run(context.Background(), h)
 

@@ -49,6 +49,10 @@ func watch(ctx context.Context, url string, out io.Writer) error {
 	for ctx.Err() == nil {
 		closed := make(chan error, 1)
 		conn, err := client.Dial(ctx, url, client.Options{
+			// Registered before the connection opens, as the seed wires
+			// ShowTime before StartAsync: no call the server makes right
+			// after the handshake is missed.
+			Handlers:       clock.ClockHandlers(printer{out}),
 			OnReconnecting: func(err error) { slog.Warn("connection lost, reconnecting", "error", err) },
 			OnReconnected:  func(id string) { slog.Info("reconnected", "connection", id) },
 			OnClosed:       func(err error) { closed <- err },
@@ -61,7 +65,6 @@ func watch(ctx context.Context, url string, out io.Writer) error {
 			}
 			continue
 		}
-		clock.RegisterClock(conn, printer{out})
 		if now, err := clock.NewClockHubClient(conn).Now(ctx); err == nil {
 			slog.Info("connected", "connection", conn.ID(), "server time", now.Local().Format("15:04:05"))
 		}

@@ -62,15 +62,14 @@ func TestTwoServersOnRedis(t *testing.T) {
 	india := startClock(t, bin, addr, "Asia/Kolkata", zoneinfo)
 
 	for _, url := range []string{utc, india} {
+		z := &zoneRecorder{zones: map[int]bool{}, both: make(chan struct{})}
+		both := z.both
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		conn, err := client.Dial(ctx, url, client.Options{Reconnect: client.NoReconnect})
+		conn, err := client.Dial(ctx, url, client.Options{Reconnect: client.NoReconnect, Handlers: clock.ClockHandlers(z)})
 		cancel()
 		if err != nil {
 			t.Fatal(err)
 		}
-		z := &zoneRecorder{zones: map[int]bool{}, both: make(chan struct{})}
-		both := z.both
-		clock.RegisterClock(conn, z)
 		select {
 		case <-both:
 		case <-time.After(15 * time.Second):

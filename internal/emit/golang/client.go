@@ -157,22 +157,25 @@ func (e *emitter) callArgs(ctx jen.Code, wire string, result jen.Code, names []s
 	return out
 }
 
-// register emits the receiver registration: the client interface's methods
-// bound to a client connection's handlers.
-func (e *emitter) register() {
+// handlers emits the receiver's handlers: the client interface's methods as
+// client.Handlers keyed by wire name, the value of client.Options.Handlers.
+func (e *emitter) handlers() {
 	it, n, f := e.spec.Client, e.spec.Names, e.f
-	conn, impl, remove, removes, r, ctx, args, cnt := e.id("conn"), e.id("impl"), e.id("remove"), e.id("removes"), e.id("r"), e.id("ctx"), e.id("args"), e.id("n")
+	impl, ctx, args, cnt := e.id("impl"), e.id("ctx"), e.id("args"), e.id("n")
+	handlerMap := func() *jen.Statement { return jen.Map(jen.String()).Qual(ClientPath, "Handler") }
 
 	f.Line()
-	f.Add(doc("", n.Register+" routes the hub's calls of "+it.Name+"'s methods on conn to impl, until\n"+
-		"remove is called. Each call's arguments are decoded into their Go types; a call\n"+
-		"with the wrong number of arguments fails without reaching impl. A method with a\n"+
-		"result answers the hub with it."))
-	f.Func().Id(n.Register).Params(conn.Clone().Op("*").Qual(ClientPath, "Conn"), impl.Clone().Id(it.Name)).Params(remove.Clone().Func().Params()).Block(
-		removes.Clone().Op(":=").Index().Func().Params().ValuesFunc(func(g *jen.Group) {
+	f.Add(doc("", n.Handlers+" returns impl's methods as the handlers of a client connection, keyed by\n"+
+		"wire name, for client.Options.Handlers: client.Dial registers them before the\n"+
+		"connection opens, so that no call the hub makes right after the handshake is\n"+
+		"missed. Each call's arguments are decoded into their Go types; a call with the\n"+
+		"wrong number of arguments fails without reaching impl. A method with a result\n"+
+		"answers the hub with it."))
+	f.Func().Id(n.Handlers).Params(impl.Clone().Id(it.Name)).Add(handlerMap()).Block(
+		jen.Return(handlerMap().ValuesFunc(func(g *jen.Group) {
 			for i := range it.Methods {
 				m := &it.Methods[i]
-				g.Line().Add(conn).Dot("On").Call(jen.Lit(m.Wire), jen.Func().Params(ctx.Clone().Qual("context", "Context"), args.Clone().Qual(ClientPath, "Args")).Params(jen.Any(), jen.Error()).BlockFunc(func(g *jen.Group) {
+				g.Line().Lit(m.Wire).Op(":").Func().Params(ctx.Clone().Qual("context", "Context"), args.Clone().Qual(ClientPath, "Args")).Params(jen.Any(), jen.Error()).BlockFunc(func(g *jen.Group) {
 					g.If(cnt.Clone().Op(":=").Add(args).Dot("Len").Call(), cnt.Clone().Op("!=").Lit(len(m.Params))).Block(
 						jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(m.Wire+" takes "+plural(len(m.Params), "argument")+", not %d"), cnt)),
 					)
@@ -182,10 +185,29 @@ func (e *emitter) register() {
 					} else {
 						g.Return(call)
 					}
-				}))
+				})
 			}
 			g.Line()
-		}),
+		})),
+	)
+}
+
+// register emits the receiver registration: the receiver's handlers
+// registered on a client connection that is already open.
+func (e *emitter) register() {
+	it, n, f := e.spec.Client, e.spec.Names, e.f
+	conn, impl, remove, removes, r, name, h := e.id("conn"), e.id("impl"), e.id("remove"), e.id("removes"), e.id("r"), e.id("name"), e.id("h")
+
+	f.Line()
+	f.Add(doc("", n.Register+" routes the hub's calls of "+it.Name+"'s methods on conn to impl, as\n"+
+		n.Handlers+" does, until remove is called. A call that arrives before\n"+
+		n.Register+" is called finds no handler: to miss none, give "+n.Handlers+"(impl)\n"+
+		"to client.Dial in client.Options.Handlers instead."))
+	f.Func().Id(n.Register).Params(conn.Clone().Op("*").Qual(ClientPath, "Conn"), impl.Clone().Id(it.Name)).Params(remove.Clone().Func().Params()).Block(
+		jen.Var().Add(removes).Index().Func().Params(),
+		jen.For(jen.List(name, h).Op(":=").Range().Id(n.Handlers).Call(impl)).Block(
+			removes.Clone().Op("=").Append(removes, conn.Clone().Dot("On").Call(name, h)),
+		),
 		jen.Return(jen.Func().Params().Block(
 			jen.For(jen.List(jen.Id("_"), r).Op(":=").Range().Add(removes)).Block(r.Clone().Call()),
 		)),

@@ -48,6 +48,7 @@ func Generate(spec *model.Spec) ([]byte, error) {
 	if spec.Client != nil {
 		e.clients()
 		e.targets()
+		e.handlers()
 		e.register()
 	}
 	var buf bytes.Buffer

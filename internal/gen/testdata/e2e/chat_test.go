@@ -242,6 +242,56 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// TestHandlersBeforeOpen: a hub that calls the client as soon as it connects,
+// from OnConnected, reaches the handlers that ChatHandlers gives client.Dial
+// (registered before the connection opens) on every dial, the client result
+// included.
+func TestHandlersBeforeOpen(t *testing.T) {
+	impl := &chatHub{connected: make(chan string, 100), disconnected: make(chan string, 100)}
+	var srv *ChatHubServer
+	answers := make(chan string, 100)
+	srv = NewChatHubServer(impl, hub.Options{OnConnected: func(ctx context.Context, conn *hub.Conn) error {
+		if err := srv.Clients.Caller(ctx).Receive(ctx, Message{Text: "welcome"}); err != nil {
+			return err
+		}
+		go func() { // the hook need not wait for the client's answer
+			s, err := srv.Clients.Client(conn.ID()).Ask(context.Background(), "there?")
+			if err != nil {
+				s = err.Error()
+			}
+			answers <- s
+		}()
+		return nil
+	}})
+	impl.clients, impl.groups = srv.Clients, srv.Groups
+	mux := http.NewServeMux()
+	srv.Mount(mux, "/chat")
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 50 {
+		r := &receiver{got: make(chan Message, 1)}
+		conn, err := client.Dial(ctx, ts.URL+"/chat", client.Options{Handlers: ChatHandlers(r), Reconnect: client.NoReconnect})
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case m := <-r.got:
+			if m.Text != "welcome" {
+				t.Errorf("dial %d: got %+v, want the welcome", i, m)
+			}
+		case <-ctx.Done():
+			t.Fatalf("dial %d: the welcome sent from OnConnected never arrived", i)
+		}
+		if got := <-answers; got != "yes: there?" {
+			t.Errorf("dial %d: Ask answered %q", i, got)
+		}
+		conn.Close()
+	}
+}
+
 // testStreams runs the streaming methods through the generated stub and
 // server: a server stream read to its end, stopped by break and by ctx, an
 // upload, an upload answered with a stream, and streams that fail before
