@@ -30,9 +30,8 @@ type Conn struct {
 	handshook atomic.Bool
 
 	// Owned by the goroutine that reads the transport.
-	in  *outq.Buffer     // received bytes not yet parsed
-	msg protocol.Message // the message being dispatched
-	sem chan struct{}    // slots for parallel invocations; nil when only one
+	in  *outq.Buffer  // received bytes not yet parsed
+	sem chan struct{} // slots for parallel invocations; nil when only one
 
 	reading   atomic.Bool   // the reader waits in Next: it will see the transport end
 	closed    atomic.Bool   // the server closes the connection with a last message

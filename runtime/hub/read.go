@@ -2,6 +2,7 @@ package hub
 
 import (
 	"io"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -17,18 +18,9 @@ func (c *Conn) serve() {
 	// connection finishes without it. One that is only between two reads is
 	// back in Next within readerGrace, and finishes it itself, with the
 	// cause it alone knows (a message cut short).
-	done := make(chan struct{})
-	defer close(done)
 	c.lc.OnEnd(func(err error) {
-		if c.reading.Load() {
-			return
-		}
-		timer := time.NewTimer(readerGrace)
-		defer timer.Stop()
-		select {
-		case <-done:
-		case <-timer.C:
-			c.finish(c.ended(err))
+		if !c.reading.Load() {
+			time.AfterFunc(readerGrace, func() { c.finish(c.ended(err)) }) // a no-op once the reader has finished it
 		}
 	})
 	var cause error
@@ -115,9 +107,31 @@ func (c *Conn) writeReplies() {
 	}
 }
 
+// msgPool holds the messages parse dispatches: an idle connection holds none.
+var msgPool = sync.Pool{New: func() any { return new(protocol.Message) }}
+
+// freeMsg gives m back to msgPool, holding nothing of what it pointed to
+// but the room of its argument and stream id lists, which the next parse
+// reuses.
+func freeMsg(m *protocol.Message) {
+	args, ids := m.RawArguments, m.StreamIDs
+	clear(args[:cap(args)])
+	clear(ids[:cap(ids)])
+	*m = protocol.Message{RawArguments: args[:0], StreamIDs: ids[:0]}
+	msgPool.Put(m)
+}
+
 // parse handles every complete message in data; it returns how many bytes
 // it consumed.
 func (c *Conn) parse(data []byte) (int, error) {
+	m := msgPool.Get().(*protocol.Message)
+	n, err := c.parseWith(data, m)
+	freeMsg(m)
+	return n, err
+}
+
+// parseWith is parse, with m for the message being dispatched.
+func (c *Conn) parseWith(data []byte, m *protocol.Message) (int, error) {
 	limit := c.srv.opts.MaxMessageSize
 	total := len(data)
 	for len(data) > 0 {
@@ -138,8 +152,8 @@ func (c *Conn) parse(data []byte) (int, error) {
 			if c.proto.Format() == protocol.Text && !utf8.Valid(data[:n]) {
 				return 0, invalidData(textInvalidUTF8)
 			}
-			if n, err = c.proto.Parse(data, &c.msg); err == nil {
-				err = c.dispatch(&c.msg)
+			if n, err = c.proto.Parse(data, m); err == nil {
+				err = c.dispatch(m)
 			}
 		}
 		if err != nil {
