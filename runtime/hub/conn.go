@@ -74,9 +74,10 @@ func newConn(srv *Server, lc *transport.Conn) *Conn {
 	} else {
 		c.inline = context.WithValue(c.ctx, inlineKey{}, c)
 	}
+	write := lc.Writer()
 	c.q = outq.New(outq.Config{
 		Write: func(p []byte) error {
-			err := lc.Write(p)
+			err := write(p)
 			c.lastWrite.Store(time.Now().UnixNano())
 			return err
 		},

@@ -119,6 +119,11 @@ func (c *Conn) Next() ([]byte, error) { return c.t.next() }
 // which waits for the client's next poll. Calls must not overlap.
 func (c *Conn) Write(p []byte) error { return c.t.write(p) }
 
+// Writer returns c.Write bound to the connection's transport: the same
+// writes, for a caller that makes many of them (a hub's writer, for every
+// connection a broadcast reaches), one pointer nearer the socket.
+func (c *Conn) Writer() func(p []byte) error { return c.t.write }
+
 // Format returns what the connection's WebSocket messages are: the format
 // SetFormat chose or, before, the format of the last message received. It is
 // Text until either happens. Server-Sent Events and Long Polling carry bytes
@@ -135,18 +140,26 @@ func (c *Conn) Format() Format {
 }
 
 // SetFormat sets the format of what Write sends over WebSockets.
-func (c *Conn) SetFormat(f Format) { c.format.Store(int32(f)) }
+func (c *Conn) SetFormat(f Format) {
+	c.format.Store(int32(f))
+	if t, ok := c.t.(*wsTransport); ok {
+		t.out.Store(int32(f))
+	}
+}
 
 // SetWriteDeadline bounds the writes from now on, on top of the server's
 // WriteTimeout: a write, including a long poll's wait for the client's next
 // poll, fails once t passes, and the connection ends. The zero time removes
 // the bound.
 func (c *Conn) SetWriteDeadline(t time.Time) {
-	if t.IsZero() {
-		c.writeBy.Store(0)
-		return
+	var by int64
+	if !t.IsZero() {
+		by = t.UnixNano()
 	}
-	c.writeBy.Store(t.UnixNano())
+	c.writeBy.Store(by)
+	if t, ok := c.t.(*wsTransport); ok {
+		t.writeBy.Store(by)
+	}
 }
 
 // writeDeadline is when a write that starts now must be done.

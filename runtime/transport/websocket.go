@@ -52,6 +52,12 @@ type wsTransport struct {
 	buf   *[]byte   // what the handler holds; owned by the handler's goroutine
 	state atomic.Int32
 
+	// What write needs, here rather than on the Conn so that a write, which
+	// a broadcast makes for every connection, touches one object fewer.
+	out     atomic.Int32  // the Format to write: Conn.Format's
+	writeBy atomic.Int64  // the Conn's SetWriteDeadline, in unix nanoseconds; 0 for none
+	timeout time.Duration // Options.WriteTimeout
+
 	mu       sync.Mutex
 	inbox    []*[]byte     // what the standby read, for the handler
 	inboxN   int           // bytes in inbox
@@ -77,7 +83,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *Conn)
 		ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeTimeout))
 		return nil
 	})
-	c.t = &wsTransport{c: c, ws: ws}
+	c.t = &wsTransport{c: c, ws: ws, timeout: s.opts.WriteTimeout}
 	if !s.track(c) {
 		ws.Close()
 		return
@@ -115,6 +121,9 @@ func (t *wsTransport) read() (*[]byte, error) {
 			f = Binary
 		}
 		t.c.received.Store(int32(f))
+		if t.c.format.Load() == 0 {
+			t.out.Store(int32(f))
+		}
 	}
 	b := getBuf()
 	*b = t.tail.take(*b)
@@ -269,10 +278,14 @@ func (t *wsTransport) dropInboxLocked() {
 
 func (t *wsTransport) write(p []byte) error {
 	kind := websocket.TextMessage
-	if t.c.Format() == Binary {
+	if Format(t.out.Load()) == Binary {
 		kind = websocket.BinaryMessage
 	}
-	t.ws.SetWriteDeadline(t.c.writeDeadline(time.Now(), t.c.srv.opts.WriteTimeout))
+	by := time.Now().Add(t.timeout)
+	if d := t.writeBy.Load(); d != 0 && d < by.UnixNano() {
+		by = time.Unix(0, d)
+	}
+	t.ws.SetWriteDeadline(by)
 	return t.ws.WriteMessage(kind, p)
 }
 
