@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
-	"slices"
 	"strings"
 
 	"github.com/hubgen/hubgen/internal/diag"
@@ -124,11 +123,7 @@ func (a *analyzer) iface(name string, s side) (*model.Interface, token.Pos) {
 	if ts := a.p.TypeSpec(name); ts != nil && ts.Doc != nil {
 		out.Doc = ts.Doc.Text()
 	}
-	ms := make([]*types.Func, it.NumMethods())
-	for i := range ms {
-		ms[i] = it.Method(i)
-	}
-	slices.SortFunc(ms, func(x, y *types.Func) int { return strings.Compare(x.Name(), y.Name()) })
+	ms := a.declOrder(tn.Type())
 	wires := make(map[string]string) // lower-case wire name → Go name
 	for _, m := range ms {
 		meth, site, ok := a.method(name, m, s)

@@ -130,6 +130,7 @@ func (c *declCollector) decl(obj *types.TypeName) model.Decl {
 		out.Marshal = marshalOf(t)
 		if out.Marshal == "" {
 			out.Type = c.convert(t.Underlying(), docs)
+			out.Consts = c.a.consts(t)
 		}
 	}
 	return out

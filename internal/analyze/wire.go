@@ -80,8 +80,8 @@ func (a *analyzer) wireProblem(t types.Type, seen map[types.Type]bool) *problem 
 	case *types.Array:
 		return a.wireProblem(t.Elem(), seen)
 	case *types.Map:
-		if b, ok := t.Key().Underlying().(*types.Basic); !ok || b.Info()&types.IsString == 0 {
-			return bad("map keys on the wire must be strings, as JSON object keys are")
+		if !wireKey(t.Key()) {
+			return bad("map keys on the wire must be strings, integers or types with MarshalText and UnmarshalText, as encoding/json's are: JSON object keys are strings")
 		}
 		return a.wireProblem(t.Elem(), seen)
 	case *types.Chan:
@@ -115,6 +115,19 @@ func (a *analyzer) wireProblem(t types.Type, seen map[types.Type]bool) *problem 
 		return bad("type parameters cannot cross the wire")
 	}
 	return bad("it cannot cross the wire")
+}
+
+// wireKey reports whether encoding/json writes and reads map keys of type t:
+// strings, integers (written as decimal strings), and types whose values
+// have MarshalText and whose pointers have UnmarshalText.
+func wireKey(t types.Type) bool {
+	if b, ok := t.Underlying().(*types.Basic); ok {
+		if b.Info()&types.IsString != 0 || b.Info()&types.IsInteger != 0 && b.Kind() != types.Uintptr {
+			return true
+		}
+	}
+	has := func(t types.Type, name string) bool { return types.NewMethodSet(t).Lookup(nil, name) != nil }
+	return has(t, "MarshalText") && has(types.NewPointer(t), "UnmarshalText")
 }
 
 // customEncoding reports whether t encodes itself, as time.Time does.

@@ -16,7 +16,8 @@ import (
 // TestGoldenTypeScript generates the TypeScript client (hubgen -ts) of every
 // case in testdata that generates: each must match <file>.ts.golden byte for
 // byte, and together they must type-check with tsc --strict (and more; see
-// internal/testts). go test ./internal/gen -update rewrites the golden files.
+// internal/testts), with the case's *_check.ts files, which use them (and
+// prove with @ts-expect-error what they reject). go test ./internal/gen -update rewrites the golden files.
 func TestGoldenTypeScript(t *testing.T) {
 	root := filepath.Join(testmod.Root(t), "testdata")
 	entries, err := os.ReadDir(root)
@@ -51,6 +52,14 @@ func TestGoldenTypeScript(t *testing.T) {
 				t.Errorf("%s does not start with %q", file, model.Header)
 			}
 			testmod.Write(t, filepath.Join(out, name, file), string(code))
+			checks, _ := filepath.Glob(filepath.Join(src, "*_check.ts"))
+			for _, c := range checks {
+				b, err := os.ReadFile(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				testmod.Write(t, filepath.Join(out, name, filepath.Base(c)), string(b))
+			}
 			written++
 		})
 	}

@@ -34,6 +34,22 @@ type Decl struct {
 	// Type is what the name stands for: a defined type's underlying type,
 	// or an alias's right-hand side. It is nil when Marshal is set.
 	Type *Type `json:"type,omitempty"`
+	// Consts are the constants of a defined string or integer type that its
+	// package declares, in declaration order: its values, as an enum. It is
+	// empty when there are none, when the type encodes itself, and when a
+	// //hubgen:noenum line in the type's doc opts out.
+	Consts []Const `json:"consts,omitempty"`
+}
+
+// Const is a constant of an enum Decl.
+type Const struct {
+	Name string `json:"name"`
+	// Value is the constant's value as a JSON literal: a quoted string, or
+	// a decimal integer.
+	Value string `json:"value"`
+	// Doc is the constant's doc or line comment, when its package's syntax
+	// is loaded.
+	Doc string `json:"doc,omitempty"`
 }
 
 // Marshal is how a type encodes itself.

@@ -38,7 +38,8 @@ type Package struct {
 type Interface struct {
 	Name string `json:"name"`
 	Doc  string `json:"doc,omitempty"`
-	// Methods are ordered by Go name.
+	// Methods are in declaration order: as the interface lists them, an
+	// embedded interface's methods in its place.
 	Methods []Method `json:"methods"`
 }
 

@@ -292,6 +292,18 @@ func TestAppendVoidAndNullResult(t *testing.T) {
 	}
 }
 
+// TestBytesLikeEncodingJSON: a nil []byte is null, an empty one "", as
+// encoding/json writes them.
+func TestBytesLikeEncodingJSON(t *testing.T) {
+	for _, b := range [][]byte{nil, {}, []byte("hi\x00")} {
+		got, err := appendJSON(nil, b)
+		want, _ := json.Marshal(b)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%#v: got %s (%v), encoding/json %s", b, got, err, want)
+		}
+	}
+}
+
 func TestFloatsLikeEncodingJSON(t *testing.T) {
 	for _, f := range []float64{0, 1, -1.5, 1e20, 1e21, 1e-6, 1e-7, 123456789.125, math.MaxFloat64, math.SmallestNonzeroFloat64} {
 		got, err := appendJSON(nil, f)

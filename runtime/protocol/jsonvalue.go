@@ -57,6 +57,9 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 		dst = v.AppendFormat(dst, time.RFC3339Nano)
 		return append(dst, '"'), nil
 	case []byte:
+		if v == nil { // as encoding/json writes it
+			return append(dst, "null"...), nil
+		}
 		dst = append(dst, '"')
 		dst = base64.StdEncoding.AppendEncode(dst, v)
 		return append(dst, '"'), nil

@@ -21,8 +21,8 @@ type Inner struct {
 	Done chan struct{}
 }
 
-// Key is not a string.
-type Key int
+// Key is neither a string nor an integer, and has no MarshalText.
+type Key float64
 
 // Types takes and returns what cannot cross the wire.
 type Types interface {

@@ -60,6 +60,10 @@ type Shape struct {
 	AsField Named              `json:"asField"` // an embedded struct with a name is a field
 	Dup1
 	Dup2
+	ByID    map[int64]string `json:"byID"`    // integer keys are decimal strings
+	ByLevel map[Level]int    `json:"byLevel"` // MarshalText keys are strings
+	ByColor map[Color]Key    `json:"byColor"`
+	ByKey   map[Key]bool     `json:"byKey"` // a named string key keeps its name
 }
 
 type inner struct {

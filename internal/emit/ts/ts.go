@@ -144,6 +144,8 @@ func (e *emitter) nameDecls() {
 	}
 	for _, it := range e.ifaces() {
 		taken[it.Name] = true
+		taken["create"+it.Name+"Proxy"] = true // enums' const objects are values
+		taken["register"+it.Name] = true
 	}
 	slices.SortFunc(e.used, func(x, y string) int {
 		dx, dy := e.types.decls[x], e.types.decls[y]
@@ -193,13 +195,22 @@ func boolInt(b bool) int {
 }
 
 // Decl is a TypeScript declaration of a Go named type or alias: an
-// interface with Fields, or a type alias of Type.
+// interface with Fields, or a type alias of Type; for an enum, Type is the
+// union of its values and Consts name them in a const object.
 type Decl struct {
 	Name      string // with its type parameters
 	Doc       string
 	Interface bool
 	Fields    []Field
 	Type      string
+	Consts    []Const
+}
+
+// Const is a property of an enum's const object: a Go constant.
+type Const struct {
+	Name  string
+	Value string // a JSON literal
+	Doc   string
 }
 
 // decl renders the declaration of d.
@@ -223,6 +234,8 @@ func (e *emitter) decl(d *model.Decl) Decl {
 	case d.Marshal == model.MarshalJSON || d.Type == nil:
 		out.Type = "unknown"
 		out.Doc = strings.TrimSpace(out.Doc) + "\n\nIn Go, " + d.Name + " encodes itself (MarshalJSON): its JSON form is up to its methods."
+	case len(d.Consts) > 0:
+		out.Type, out.Consts = enum(d)
 	case d.Type.Kind == model.Struct:
 		out.Fields = e.types.Fields(d.Type)
 		out.Interface = !d.Alias && len(out.Fields) > 0
@@ -233,6 +246,37 @@ func (e *emitter) decl(d *model.Decl) Decl {
 		out.Type = e.types.NonNull(d.Type)
 	}
 	return out
+}
+
+// enum returns the union of an enum's values, with its zero value when no
+// constant has it (a Go value may be zero), and its constants, named by
+// their Go names less the type's name when all of them start with it
+// (StatusDone is Status.Done).
+func enum(d *model.Decl) (string, []Const) {
+	zero := "0"
+	if d.Type.Kind == model.Basic && d.Type.Name == "string" {
+		zero = `""`
+	}
+	var values []string
+	trim := true
+	for _, c := range d.Consts {
+		if !slices.Contains(values, c.Value) {
+			values = append(values, c.Value)
+		}
+		rest, ok := strings.CutPrefix(c.Name, d.Name)
+		trim = trim && ok && identifier.MatchString(rest) && !strings.HasPrefix(rest, "_")
+	}
+	if !slices.Contains(values, zero) {
+		values = append(values, zero)
+	}
+	consts := make([]Const, len(d.Consts))
+	for i, c := range d.Consts {
+		consts[i] = Const{Name: c.Name, Value: c.Value, Doc: c.Doc}
+		if trim {
+			consts[i].Name = strings.TrimPrefix(c.Name, d.Name)
+		}
+	}
+	return strings.Join(values, " | "), consts
 }
 
 // decls renders the declarations in use, sorted by name.
@@ -370,6 +414,7 @@ func (e *emitter) funcs() template.FuncMap {
 		"proxy":    func(name string) string { return "create" + name + "Proxy" },
 		"register": func(name string) string { return "register" + name },
 		"prop":     func(f Field) string { return f.property() },
+		"key":      Prop,
 	}
 }
 

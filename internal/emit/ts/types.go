@@ -90,11 +90,7 @@ func (ts *types) NonNull(t *model.Type) string {
 	case model.Array:
 		return array(ts.Value(t.Elem))
 	case model.Map:
-		k := "string"
-		if t.Key.Kind == model.Named && ts.decl(t.Key) != nil {
-			k = ts.ref(t.Key)
-		}
-		return "Record<" + k + ", " + ts.Value(t.Elem) + ">"
+		return ts.record(t)
 	case model.Struct:
 		return ts.object(t, 0)
 	case model.Named:
@@ -106,6 +102,28 @@ func (ts *types) NonNull(t *model.Type) string {
 		return t.Name
 	}
 	return "unknown"
+}
+
+// record writes a map type. JSON object keys are strings: a key type that
+// stands for a string (a named string, or a type with MarshalText) keeps its
+// name, other keys (integers, written in decimal) are string. A map keyed by
+// an enum need not have every key: Partial<Record<Status, V>>, with an
+// integer enum's values as strings.
+func (ts *types) record(t *model.Type) string {
+	k := "string"
+	if t.Key.Kind == model.Named && ts.decl(t.Key) != nil {
+		u, d := ts.under(t.Key)
+		switch {
+		case d != nil && d.Marshal == model.MarshalText || u.Kind == model.Basic && u.Name == "string":
+			k = ts.ref(t.Key)
+		case d != nil && len(d.Consts) > 0:
+			k = "`${" + ts.ref(t.Key) + "}`"
+		}
+		if d != nil && len(d.Consts) > 0 {
+			return "Partial<Record<" + k + ", " + ts.Value(t.Elem) + ">>"
+		}
+	}
+	return "Record<" + k + ", " + ts.Value(t.Elem) + ">"
 }
 
 // ref refers to a declared type by its TypeScript name.
