@@ -1,11 +1,9 @@
 package hub
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
@@ -51,166 +49,53 @@ type ProtocolUser interface {
 // ErrNoConnection is returned when a group change names an unknown connection.
 var ErrNoConnection = errors.New("hub: no connection with that id")
 
-// MemoryLifetime is the LifetimeManager for a single server.
+// MemoryLifetime is the LifetimeManager for a single server: a Store.
 type MemoryLifetime struct {
-	mu       sync.RWMutex
-	conns    map[string]*Conn
-	groups   map[string]map[*Conn]struct{}
-	users    map[string]map[*Conn]struct{}
-	memberOf map[*Conn]map[string]struct{}
+	store *Store
 }
 
 // NewMemoryLifetime returns an empty in-memory lifetime manager.
 func NewMemoryLifetime() *MemoryLifetime {
-	return &MemoryLifetime{
-		conns:    make(map[string]*Conn),
-		groups:   make(map[string]map[*Conn]struct{}),
-		users:    make(map[string]map[*Conn]struct{}),
-		memberOf: make(map[*Conn]map[string]struct{}),
-	}
+	return &MemoryLifetime{store: NewStore(StoreHooks{})}
 }
 
 // OnConnected registers c.
 func (l *MemoryLifetime) OnConnected(_ context.Context, c *Conn) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.conns[c.ID()] = c
-	if u := c.UserID(); u != "" {
-		add(l.users, u, c)
-	}
+	l.store.Add(c)
 	return nil
 }
 
 // OnDisconnected forgets c, its groups and its user.
 func (l *MemoryLifetime) OnDisconnected(_ context.Context, c *Conn) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.conns, c.ID())
-	for g := range l.memberOf[c] {
-		remove(l.groups, g, c)
-	}
-	delete(l.memberOf, c)
-	if u := c.UserID(); u != "" {
-		remove(l.users, u, c)
-	}
+	l.store.Remove(c)
 	return nil
-}
-
-func add(sets map[string]map[*Conn]struct{}, key string, c *Conn) {
-	set := sets[key]
-	if set == nil {
-		set = make(map[*Conn]struct{})
-		sets[key] = set
-	}
-	set[c] = struct{}{}
-}
-
-func remove(sets map[string]map[*Conn]struct{}, key string, c *Conn) {
-	if set := sets[key]; set != nil {
-		delete(set, c)
-		if len(set) == 0 {
-			delete(sets, key)
-		}
-	}
 }
 
 // SendAll delivers m to every connection but the excepted.
 func (l *MemoryLifetime) SendAll(_ context.Context, m *Message, except []string) error {
-	to := getTargets()
-	l.mu.RLock()
-	for id, c := range l.conns {
-		if !contains(except, id) {
-			to.conns = append(to.conns, c)
-		}
-	}
-	l.mu.RUnlock()
-	return to.send(m)
+	return l.store.SendAll(m, except)
 }
 
 // SendConnections delivers m to the connections with the given ids; unknown
 // ids are skipped.
 func (l *MemoryLifetime) SendConnections(_ context.Context, ids []string, m *Message) error {
-	to := getTargets()
-	l.mu.RLock()
-	for i, id := range ids {
-		if c := l.conns[id]; c != nil && !contains(ids[:i], id) {
-			to.conns = append(to.conns, c)
-		}
-	}
-	l.mu.RUnlock()
-	return to.send(m)
+	_, err := l.store.SendConnections(ids, m)
+	return err
 }
 
 // SendGroups delivers m once to each member of the groups but the excepted.
 func (l *MemoryLifetime) SendGroups(_ context.Context, groups []string, m *Message, except []string) error {
-	to := getTargets()
-	l.mu.RLock()
-	to.collect(l.groups, groups, except)
-	l.mu.RUnlock()
-	return to.send(m)
+	return l.store.SendGroups(groups, m, except, nil)
 }
 
 // SendUsers delivers m to every connection of the users.
 func (l *MemoryLifetime) SendUsers(_ context.Context, users []string, m *Message) error {
-	to := getTargets()
-	l.mu.RLock()
-	to.collect(l.users, users, nil)
-	l.mu.RUnlock()
-	return to.send(m)
-}
-
-// targets are the connections a message goes to, collected under the
-// manager's lock and sent to after it: encoding runs user code, which must not
-// hold the lock.
-type targets struct {
-	conns []*Conn
-	seen  map[*Conn]struct{} // when sets can overlap
-}
-
-var targetPool = sync.Pool{New: func() any { return new(targets) }}
-
-func getTargets() *targets { return targetPool.Get().(*targets) }
-
-// collect adds the union of some sets, but the excepted; the caller holds the
-// manager's lock.
-func (to *targets) collect(sets map[string]map[*Conn]struct{}, keys []string, except []string) {
-	for _, k := range keys {
-		for c := range sets[k] {
-			if contains(except, c.ID()) {
-				continue
-			}
-			if len(keys) > 1 {
-				if to.seen == nil {
-					to.seen = make(map[*Conn]struct{})
-				}
-				if _, dup := to.seen[c]; dup {
-					continue
-				}
-				to.seen[c] = struct{}{}
-			}
-			to.conns = append(to.conns, c)
-		}
-	}
-}
-
-// send delivers m to the targets and returns them to the pool.
-func (to *targets) send(m *Message) error {
-	var first error
-	for _, c := range to.conns {
-		first = cmp.Or(first, c.Send(m))
-	}
-	clear(to.conns)
-	to.conns = to.conns[:0]
-	clear(to.seen)
-	targetPool.Put(to)
-	return first
+	return l.store.SendUsers(users, m)
 }
 
 // InvokeConnection calls method on a local connection and waits for its result.
 func (l *MemoryLifetime) InvokeConnection(ctx context.Context, connID, method string, args []any, result any) error {
-	l.mu.RLock()
-	c := l.conns[connID]
-	l.mu.RUnlock()
+	c := l.store.Conn(connID)
 	if c == nil {
 		return fmt.Errorf("%w: '%s'", ErrNoConnection, connID)
 	}
@@ -219,45 +104,19 @@ func (l *MemoryLifetime) InvokeConnection(ctx context.Context, connID, method st
 
 // AddToGroup adds the connection to the group.
 func (l *MemoryLifetime) AddToGroup(_ context.Context, connID, group string) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	c := l.conns[connID]
-	if c == nil {
+	if !l.store.Join(connID, group) {
 		return ErrNoConnection
 	}
-	add(l.groups, group, c)
-	if l.memberOf[c] == nil {
-		l.memberOf[c] = make(map[string]struct{})
-	}
-	l.memberOf[c][group] = struct{}{}
 	return nil
 }
 
 // RemoveFromGroup removes the connection from the group.
 func (l *MemoryLifetime) RemoveFromGroup(_ context.Context, connID, group string) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	c := l.conns[connID]
-	if c == nil {
+	if !l.store.Leave(connID, group) {
 		return ErrNoConnection
 	}
-	remove(l.groups, group, c)
-	delete(l.memberOf[c], group)
 	return nil
 }
 
 // Len returns the number of connections, groups and users it holds.
-func (l *MemoryLifetime) Len() (conns, groups, users int) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return len(l.conns), len(l.groups), len(l.users)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func (l *MemoryLifetime) Len() (conns, groups, users int) { return l.store.Len() }

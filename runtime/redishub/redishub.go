@@ -105,15 +105,12 @@ type Lifetime struct {
 	protos atomic.Pointer[[]protocol.Protocol]
 	set    atomic.Bool // UseProtocols was called
 
-	// This server's connections, by id, group and user.
-	mu       sync.RWMutex
-	conns    map[string]*hub.Conn
-	groups   map[string]map[*hub.Conn]struct{}
-	users    map[string]map[*hub.Conn]struct{}
-	memberOf map[*hub.Conn]map[string]struct{}
+	// This server's connections, by id, group and user. Its hooks take
+	// subMu: never call it holding subMu.
+	store *hub.Store
 
-	// Subscriptions, under subMu, which is taken before mu and never held
-	// while talking to Redis: only the subscriber goroutine uses ps.
+	// Subscriptions, under subMu, which is never held while talking to
+	// Redis: only the subscriber goroutine uses ps.
 	subMu        sync.Mutex
 	subs         map[string]*subscription
 	dirty        map[string]struct{}        // channels whose refs went from or to 0
@@ -166,10 +163,6 @@ func New(client redis.UniversalClient, opts Options) *Lifetime {
 		opts:     opts,
 		log:      opts.Logger,
 		names:    newChannels(opts.ChannelPrefix, opts.ServerName),
-		conns:    make(map[string]*hub.Conn),
-		groups:   make(map[string]map[*hub.Conn]struct{}),
-		users:    make(map[string]map[*hub.Conn]struct{}),
-		memberOf: make(map[*hub.Conn]map[string]struct{}),
 		subs:     make(map[string]*subscription),
 		dirty:    make(map[string]struct{}),
 		barriers: make(map[string][]chan struct{}),
@@ -180,6 +173,12 @@ func New(client redis.UniversalClient, opts Options) *Lifetime {
 		loopDone: make(chan struct{}),
 		subDone:  make(chan struct{}),
 	}
+	l.store = hub.NewStore(hub.StoreHooks{
+		FirstInGroup: func(g string) { l.acquire(l.names.group + g) },
+		LastInGroup:  func(g string) { l.release(l.names.group + g) },
+		FirstOfUser:  func(u string) { l.acquire(l.names.user + u) },
+		LastOfUser:   func(u string) { l.release(l.names.user + u) },
+	})
 	l.protos.Store(&defaultProtocols)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.ps = client.Subscribe(l.ctx)
@@ -237,11 +236,7 @@ func (l *Lifetime) Close() error {
 
 // Len returns the number of this server's connections, of the groups they
 // are in, and of their users.
-func (l *Lifetime) Len() (conns, groups, users int) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return len(l.conns), len(l.groups), len(l.users)
-}
+func (l *Lifetime) Len() (conns, groups, users int) { return l.store.Len() }
 
 // channels are the names of the Redis channels of one hub and server.
 type channels struct {
@@ -303,6 +298,34 @@ func (l *Lifetime) releaseLocked(names ...string) {
 		}
 	}
 	l.wakeSubscriber()
+}
+
+// acquire and release are acquireLocked and releaseLocked for the store's
+// hooks, which run under the store's lock; they take subMu.
+func (l *Lifetime) acquire(name string) {
+	l.subMu.Lock()
+	l.acquireLocked(name)
+	l.subMu.Unlock()
+}
+
+func (l *Lifetime) release(name string) {
+	l.subMu.Lock()
+	l.releaseLocked(name)
+	l.subMu.Unlock()
+}
+
+// pending returns the ready channels of those of the channels that Redis has
+// not confirmed yet, and the lost channel, taken together under subMu, for
+// await.
+func (l *Lifetime) pending(names ...string) (waits []chan struct{}, lost chan struct{}) {
+	l.subMu.Lock()
+	defer l.subMu.Unlock()
+	for _, name := range names {
+		if s := l.subs[name]; s != nil && !isClosed(s.ready) {
+			waits = append(waits, s.ready)
+		}
+	}
+	return waits, l.lost
 }
 
 func (l *Lifetime) wakeSubscriber() {
@@ -538,17 +561,12 @@ func (l *Lifetime) flush(ctx context.Context) error {
 // while it waits.
 func (l *Lifetime) OnConnected(ctx context.Context, c *hub.Conn) error {
 	names := []string{l.names.conn + c.ID()}
-	l.subMu.Lock()
-	l.mu.Lock()
-	l.conns[c.ID()] = c
+	l.acquire(names[0])
+	l.store.Add(c) // the hook subscribes to the user's channel
 	if u := c.UserID(); u != "" {
-		add(l.users, u, c)
 		names = append(names, l.names.user+u)
 	}
-	l.mu.Unlock()
-	waits := l.acquireLocked(names...)
-	lost := l.lost
-	l.subMu.Unlock()
+	waits, lost := l.pending(names...)
 	if err := l.await(ctx, lost, waits...); err != nil && l.ctx.Err() == nil && ctx.Err() == nil {
 		l.notSubscribed(err, "redishub: connection not subscribed to Redis: other servers reach it only once Redis is back", "conn", c.ID())
 	}
@@ -569,45 +587,10 @@ func (l *Lifetime) notSubscribed(err error, msg string, args ...any) {
 // subscriber unsubscribes from the channels nobody on this server needs any
 // more; OnDisconnected does not wait for it.
 func (l *Lifetime) OnDisconnected(_ context.Context, c *hub.Conn) error {
-	l.subMu.Lock()
-	defer l.subMu.Unlock()
-	l.mu.Lock()
-	if l.conns[c.ID()] != c {
-		l.mu.Unlock()
-		return nil
+	if l.store.Remove(c) { // the hooks unsubscribe from its groups and user
+		l.release(l.names.conn + c.ID())
 	}
-	delete(l.conns, c.ID())
-	names := []string{l.names.conn + c.ID()}
-	for g := range l.memberOf[c] {
-		remove(l.groups, g, c)
-		names = append(names, l.names.group+g)
-	}
-	delete(l.memberOf, c)
-	if u := c.UserID(); u != "" {
-		remove(l.users, u, c)
-		names = append(names, l.names.user+u)
-	}
-	l.mu.Unlock()
-	l.releaseLocked(names...)
 	return nil
-}
-
-func add(sets map[string]map[*hub.Conn]struct{}, key string, c *hub.Conn) {
-	set := sets[key]
-	if set == nil {
-		set = make(map[*hub.Conn]struct{})
-		sets[key] = set
-	}
-	set[c] = struct{}{}
-}
-
-func remove(sets map[string]map[*hub.Conn]struct{}, key string, c *hub.Conn) {
-	if set := sets[key]; set != nil {
-		delete(set, c)
-		if len(set) == 0 {
-			delete(sets, key)
-		}
-	}
 }
 
 // AddToGroup adds a connection to a group. A connection of this server joins
@@ -639,54 +622,17 @@ func (l *Lifetime) RemoveFromGroup(ctx context.Context, connID, group string) er
 // group's channel is subscribed. It reports false when the connection is not
 // here.
 func (l *Lifetime) addLocal(ctx context.Context, connID, group string) (bool, error) {
-	name := l.names.group + group
-	l.subMu.Lock()
-	l.mu.Lock()
-	c := l.conns[connID]
-	if c == nil {
-		l.mu.Unlock()
-		l.subMu.Unlock()
+	if !l.store.Join(connID, group) { // the hook subscribes to the group's channel
 		return false, nil
 	}
-	var waits []chan struct{}
-	if _, member := l.memberOf[c][group]; member {
-		waits = []chan struct{}{l.subs[name].ready}
-		l.mu.Unlock()
-	} else {
-		add(l.groups, group, c)
-		if l.memberOf[c] == nil {
-			l.memberOf[c] = make(map[string]struct{})
-		}
-		l.memberOf[c][group] = struct{}{}
-		l.mu.Unlock()
-		waits = l.acquireLocked(name)
-	}
-	lost := l.lost
-	l.subMu.Unlock()
+	waits, lost := l.pending(l.names.group + group)
 	return true, l.await(ctx, lost, waits...)
 }
 
 // removeLocal removes a connection of this server from a group. It reports
 // false when the connection is not here.
 func (l *Lifetime) removeLocal(connID, group string) bool {
-	l.subMu.Lock()
-	defer l.subMu.Unlock()
-	l.mu.Lock()
-	c := l.conns[connID]
-	if c == nil {
-		l.mu.Unlock()
-		return false
-	}
-	_, member := l.memberOf[c][group]
-	if member {
-		remove(l.groups, group, c)
-		delete(l.memberOf[c], group)
-	}
-	l.mu.Unlock()
-	if member {
-		l.releaseLocked(l.names.group + group)
-	}
-	return true
+	return l.store.Leave(connID, group)
 }
 
 // noConnection is the error for a connection that no server has.
@@ -816,10 +762,7 @@ func (l *Lifetime) SendAll(ctx context.Context, m *hub.Message, except []string)
 	if err != nil {
 		return err
 	}
-	l.mu.RLock()
-	local := l.allExcept(except)
-	l.mu.RUnlock()
-	l.deliver(local, m)
+	l.delivered(l.store.SendAll(m, except))
 	return l.publish(ctx, appendSend(nil, &sendMsg{origin: l.opts.ServerName, except: except, encodings: encs}), l.names.all)
 }
 
@@ -827,29 +770,16 @@ func (l *Lifetime) SendAll(ctx context.Context, m *hub.Message, except []string)
 // to those of this server, through their channels to the others. Unknown ids
 // are skipped.
 func (l *Lifetime) SendConnections(ctx context.Context, ids []string, m *hub.Message) error {
-	var local []*hub.Conn
-	var remote []string
-	l.mu.RLock()
-	for i, id := range ids {
-		if slices.Contains(ids[:i], id) {
-			continue
-		}
-		if c := l.conns[id]; c != nil {
-			local = append(local, c)
-		} else {
-			remote = append(remote, l.names.conn+id)
-		}
-	}
-	l.mu.RUnlock()
-	l.deliver(local, m)
-	if len(remote) == 0 {
+	missing, err := l.store.SendConnections(ids, m)
+	l.delivered(err)
+	if len(missing) == 0 {
 		return nil
 	}
 	encs, err := l.encode(m)
 	if err != nil {
 		return err
 	}
-	return l.publish(ctx, appendSend(nil, &sendMsg{origin: l.opts.ServerName, encodings: encs}), remote...)
+	return l.publish(ctx, appendSend(nil, &sendMsg{origin: l.opts.ServerName, encodings: encs}), prefixed(l.names.conn, missing)...)
 }
 
 // SendGroups delivers m once to each connection, on any server, in any of the
@@ -860,10 +790,7 @@ func (l *Lifetime) SendGroups(ctx context.Context, groups []string, m *hub.Messa
 	if err != nil {
 		return err
 	}
-	l.mu.RLock()
-	local := membersOf(l.groups, groups, except, nil)
-	l.mu.RUnlock()
-	l.deliver(local, m)
+	l.delivered(l.store.SendGroups(groups, m, except, nil))
 	msg := sendMsg{origin: l.opts.ServerName, except: except, encodings: encs}
 	if len(groups) > 1 {
 		msg.groups = groups
@@ -878,10 +805,7 @@ func (l *Lifetime) SendUsers(ctx context.Context, users []string, m *hub.Message
 	if err != nil {
 		return err
 	}
-	l.mu.RLock()
-	local := membersOf(l.users, users, nil, nil)
-	l.mu.RUnlock()
-	l.deliver(local, m)
+	l.delivered(l.store.SendUsers(users, m))
 	return l.publish(ctx, appendSend(nil, &sendMsg{origin: l.opts.ServerName, encodings: encs}), prefixed(l.names.user, users)...)
 }
 
@@ -908,58 +832,13 @@ func prefixed(prefix string, list []string) []string {
 	return out
 }
 
-// deliver queues m for connections of this server. It is called without
-// locks: encoding m may run user code, and so may logging.
-func (l *Lifetime) deliver(conns []*hub.Conn, m *hub.Message) {
-	for _, c := range conns {
-		if err := c.Send(m); err != nil {
-			l.log.Warn("redishub: cannot deliver a message", "conn", c.ID(), "error", err)
-		}
+// delivered logs the error of a delivery to this server's connections: a
+// connection's Send fails only for that connection, which the others must not
+// see as the send's error.
+func (l *Lifetime) delivered(err error) {
+	if err != nil {
+		l.log.Warn("redishub: cannot deliver a message", "error", err)
 	}
-}
-
-// allExcept returns the connections of this server but those with the given
-// ids. The caller holds mu.
-func (l *Lifetime) allExcept(except []string) []*hub.Conn {
-	conns := make([]*hub.Conn, 0, len(l.conns))
-	for id, c := range l.conns {
-		if !slices.Contains(except, id) {
-			conns = append(conns, c)
-		}
-	}
-	return conns
-}
-
-// membersOf returns each connection in the union of some sets once, leaving
-// out the excepted ids, and the members of the skip sets. The caller holds
-// mu.
-func membersOf(sets map[string]map[*hub.Conn]struct{}, keys []string, except []string, skip []string) []*hub.Conn {
-	var conns []*hub.Conn
-	var sent map[*hub.Conn]struct{} // only needed when sets can overlap
-	if len(keys) > 1 {
-		sent = make(map[*hub.Conn]struct{})
-	}
-	for _, k := range keys {
-	members:
-		for c := range sets[k] {
-			if slices.Contains(except, c.ID()) {
-				continue
-			}
-			for _, s := range skip {
-				if _, in := sets[s][c]; in {
-					continue members
-				}
-			}
-			if sent != nil {
-				if _, dup := sent[c]; dup {
-					continue
-				}
-				sent[c] = struct{}{}
-			}
-			conns = append(conns, c)
-		}
-	}
-	return conns
 }
 
 // ---- client results
@@ -970,9 +849,7 @@ func membersOf(sets map[string]map[*hub.Conn]struct{}, keys []string, except []s
 // server invokes the client and sends back its answer. See the package
 // documentation for the timeouts and errors.
 func (l *Lifetime) InvokeConnection(ctx context.Context, connID, method string, args []any, result any) error {
-	l.mu.RLock()
-	c := l.conns[connID]
-	l.mu.RUnlock()
+	c := l.store.Conn(connID)
 	if c != nil {
 		return c.Invoke(ctx, method, result, args...)
 	}
@@ -1100,9 +977,7 @@ func (l *Lifetime) result(connID, method string, r returnMsg, result any) error 
 func (l *Lifetime) serveInvoke(connID string, m *invokeMsg) {
 	defer l.wg.Done()
 	r := returnMsg{id: m.id}
-	l.mu.RLock()
-	c := l.conns[connID]
-	l.mu.RUnlock()
+	c := l.store.Conn(connID)
 	if c == nil {
 		r.status = statusNoConnection
 		l.answer(l.names.retOf+m.reply, appendReturn(nil, &r))
@@ -1162,7 +1037,7 @@ func (l *Lifetime) handle(channel, payload string) {
 	b := []byte(payload)
 	switch {
 	case channel == l.names.all:
-		l.received(b, func(s *sendMsg) []*hub.Conn { return l.allExcept(s.except) })
+		l.received(b, func(s *sendMsg, m *hub.Message) error { return l.store.SendAll(m, s.except) })
 	case channel == l.names.ack:
 		a, err := decodeAck(b)
 		if err != nil {
@@ -1189,18 +1064,18 @@ func (l *Lifetime) handle(channel, payload string) {
 		}
 	case strings.HasPrefix(channel, l.names.group):
 		group := channel[len(l.names.group):]
-		l.received(b, func(s *sendMsg) []*hub.Conn {
+		l.received(b, func(s *sendMsg, m *hub.Message) error {
 			// A connection in several of the groups gets the message on the
 			// channel of the first of them.
 			var skip []string
 			if i := slices.Index(s.groups, group); i > 0 {
 				skip = s.groups[:i]
 			}
-			return membersOf(l.groups, []string{group}, s.except, skip)
+			return l.store.SendGroups([]string{group}, m, s.except, skip)
 		})
 	case strings.HasPrefix(channel, l.names.user):
 		user := channel[len(l.names.user):]
-		l.received(b, func(*sendMsg) []*hub.Conn { return membersOf(l.users, []string{user}, nil, nil) })
+		l.received(b, func(_ *sendMsg, m *hub.Message) error { return l.store.SendUsers([]string{user}, m) })
 	case strings.HasPrefix(channel, l.names.conn):
 		l.command(channel[len(l.names.conn):], b)
 	}
@@ -1218,9 +1093,9 @@ func offer[T any](ch chan T, v T) bool {
 	}
 }
 
-// received decodes a send from another server and delivers it to the
-// connections that targets returns, under mu.
-func (l *Lifetime) received(b []byte, targets func(*sendMsg) []*hub.Conn) {
+// received decodes a send from another server and hands it to deliver, which
+// sends it to this server's connections that it is for.
+func (l *Lifetime) received(b []byte, deliver func(*sendMsg, *hub.Message) error) {
 	s, _, _, err := decodeCommand(b)
 	if err == nil && s == nil {
 		err = errors.New("redishub: a command where a send belongs")
@@ -1232,10 +1107,7 @@ func (l *Lifetime) received(b []byte, targets func(*sendMsg) []*hub.Conn) {
 	if s.origin == l.opts.ServerName {
 		return // delivered here when it was sent
 	}
-	l.mu.RLock()
-	conns := targets(s)
-	l.mu.RUnlock()
-	l.deliver(conns, l.message(s))
+	l.delivered(deliver(s, l.message(s)))
 }
 
 // message makes a hub message of another server's encodings.
@@ -1256,12 +1128,8 @@ func (l *Lifetime) command(connID string, b []byte) {
 	case err != nil:
 		l.log.Warn("redishub: bad message from Redis", "conn", connID, "error", err)
 	case s != nil:
-		l.mu.RLock()
-		c := l.conns[connID]
-		l.mu.RUnlock()
-		if c != nil {
-			l.deliver([]*hub.Conn{c}, l.message(s))
-		}
+		_, err := l.store.SendConnections([]string{connID}, l.message(s))
+		l.delivered(err)
 	case g != nil:
 		l.wg.Add(1)
 		go l.serveGroup(connID, g)
