@@ -111,6 +111,7 @@ func New(methods []Method, opts Options) *Server {
 		MaxPending:                      o.MaxPending,
 		PollTimeout:                     o.PollTimeout,
 		DisconnectTimeout:               o.DisconnectTimeout,
+		AllowStatefulReconnects:         o.AllowStatefulReconnects,
 		WriteTimeout:                    o.SendTimeout,
 		MaxPostSize:                     o.MaxPostSize,
 		// The heartbeat also pings and times out the hub's connections.

@@ -24,6 +24,7 @@ type Conn struct {
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	t       transport
+	sw      *swapTransport // t, when the connection may survive the loss of its WebSocket
 
 	format   atomic.Int32 // the Format SetFormat chose; 0 before
 	received atomic.Int32 // the Format of the last WebSocket message received
@@ -31,10 +32,12 @@ type Conn struct {
 	writeBy  atomic.Int64 // SetWriteDeadline's, in unix nanoseconds; 0 for none
 	closing  atomic.Bool  // Close was called
 
-	mu      sync.Mutex      // guards the hooks and expired, never user code
-	onBeat  func(time.Time) // OnHeartbeat
-	onClose func(error)     // OnCloseRequest
-	onEnd   func(error)     // OnEnd
+	mu       sync.Mutex      // guards the hooks and expired, never user code
+	onBeat   func(time.Time) // OnHeartbeat
+	onClose  func(error)     // OnCloseRequest
+	onEnd    func(error)     // OnEnd
+	onDrop   func()          // OnDrop
+	onAttach func()          // OnReattach
 	expired bool            // the identity's expiry was acted on
 
 	endOnce sync.Once
@@ -142,7 +145,7 @@ func (c *Conn) Format() Format {
 // SetFormat sets the format of what Write sends over WebSockets.
 func (c *Conn) SetFormat(f Format) {
 	c.format.Store(int32(f))
-	if t, ok := c.t.(*wsTransport); ok {
+	if t := c.websocket(); t != nil {
 		t.out.Store(int32(f))
 	}
 }
@@ -157,7 +160,7 @@ func (c *Conn) SetWriteDeadline(t time.Time) {
 		by = t.UnixNano()
 	}
 	c.writeBy.Store(by)
-	if t, ok := c.t.(*wsTransport); ok {
+	if t := c.websocket(); t != nil {
 		t.writeBy.Store(by)
 	}
 }
@@ -267,6 +270,9 @@ func (c *Conn) end(cause error) {
 		}
 		c.cancel(cause)
 		c.srv.untrack(c) // its token is worthless from now on
+		if c.sw != nil {
+			c.sw.stop()
+		}
 		c.mu.Lock()
 		f := c.onEnd
 		c.mu.Unlock()

@@ -125,7 +125,7 @@ type Config struct {
 	// While more than Keep bytes are kept, the writer waits for an Ack and
 	// what is pushed meanwhile waits in the queue, where Limit applies. A
 	// failed Write pauses the queue instead of failing it, unless it is
-	// closed.
+	// closed; a paused queue that is closed ends with Failed(ErrClosed).
 	Keep int
 }
 
@@ -288,8 +288,12 @@ func (q *Queue) write() {
 				q.mu.Unlock()
 				return
 			}
-			if k.paused { // and closed: what is queued is never sent
+			if k.paused && !q.failed { // and closed: what is queued is never sent
 				q.failed = true
+				if q.cfg.Failed != nil {
+					// The transport is gone, and the queue with it.
+					defer q.cfg.Failed(ErrClosed)
+				}
 			}
 		}
 		var b *Buffer
