@@ -38,7 +38,7 @@ type Conn struct {
 	onEnd    func(error)     // OnEnd
 	onDrop   func()          // OnDrop
 	onAttach func()          // OnReattach
-	expired bool            // the identity's expiry was acted on
+	expired  bool            // the identity's expiry was acted on
 
 	endOnce sync.Once
 	err     error // why the transport ended; nil for a clean end. Set before ctx ends.
