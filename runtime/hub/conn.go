@@ -130,6 +130,11 @@ func (c *Conn) Context() context.Context { return c.ctx }
 // Protocol returns the hub protocol chosen at the handshake.
 func (c *Conn) Protocol() protocol.Protocol { return c.proto }
 
+// Stateful reports whether the connection survives the loss of its WebSocket:
+// its client asked for stateful reconnect, and Options.AllowStatefulReconnects
+// allows it. WebSockets only.
+func (c *Conn) Stateful() bool { return c.rx != nil }
+
 // Transport returns the name of the transport: "WebSockets",
 // "ServerSentEvents" or "LongPolling".
 func (c *Conn) Transport() string { return c.lc.Transport().String() }
