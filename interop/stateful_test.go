@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 
+	"github.com/hubgen/hubgen/runtime/client"
 	"github.com/hubgen/hubgen/runtime/hub"
 	"github.com/hubgen/hubgen/runtime/transport"
 )
@@ -264,4 +267,117 @@ func (p *proxy) close() {
 	p.release()
 	p.cut()
 	p.wg.Wait()
+}
+
+// TestStatefulGoClient is the Node suite's stateful test with the Go client:
+// through the proxy, 100 cuts at chosen moments lose nothing and double
+// nothing, on the same connection; a cut longer than the window falls back to
+// an ordinary reconnect, with a new connection id.
+func TestStatefulGoClient(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	mux := transport.NewMux()
+	s := mountStateful(mux, log)
+	ts := httptest.NewServer(mux)
+	var err error
+	if s.proxy, err = newProxy(ts.Listener.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.proxy.close()
+		s.long.Shutdown(ctx)
+		s.short.Shutdown(ctx)
+		ts.Close()
+	}()
+
+	t.Run("100 cuts", func(t *testing.T) {
+		ticks := make(chan int, 200)
+		reattached := make(chan struct{}, 200)
+		conn, err := client.Dial(t.Context(), s.proxy.URL()+"/hubs/stateful", client.Options{
+			Transports:        client.WebSockets,
+			StatefulReconnect: true,
+			Logger:            log,
+			Handlers: map[string]client.Handler{"Tick": func(_ context.Context, a client.Args) (any, error) {
+				i, err := client.Arg[int](a, 0)
+				ticks <- i
+				return nil, err
+			}},
+			OnReattached: func() { reattached <- struct{}{} },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		id := conn.ID()
+		for i := range 100 {
+			mode := i % 3
+			var got int
+			if err := conn.Invoke(t.Context(), "Round", &got, i, mode); err != nil {
+				t.Fatalf("round %d: %v", i, err)
+			}
+			if got != i {
+				t.Fatalf("round %d returned %d", i, got)
+			}
+			if want := <-ticks; want != i {
+				t.Fatalf("round %d: Tick %d", i, want)
+			}
+			if mode == 2 {
+				s.proxy.cut() // the next invocation goes out while the socket is gone
+			}
+		}
+		for range 100 {
+			<-reattached
+		}
+		var now string
+		if err := conn.Invoke(t.Context(), "GetConnectionId", &now); err != nil || now != id || conn.ID() != id {
+			t.Fatalf("connection id %q (%v), Conn.ID %q; want %q", now, err, conn.ID(), id)
+		}
+		select {
+		case i := <-ticks:
+			t.Fatalf("Tick %d twice", i)
+		case <-reattached:
+			t.Fatal("more reattaches than cuts")
+		default:
+		}
+		s.mu.Lock()
+		during := s.disconnects[id]
+		s.mu.Unlock()
+		if during != 0 {
+			t.Fatalf("OnDisconnected ran %d times during the cuts", during)
+		}
+		conn.Close()
+		<-s.goneChan(id)
+		if n := s.maxDisconnects(); n != 1 {
+			t.Fatalf("OnDisconnected ran %d times", n)
+		}
+	})
+
+	t.Run("a cut longer than the window", func(t *testing.T) {
+		reconnected := make(chan string, 1)
+		conn, err := client.Dial(t.Context(), s.proxy.URL()+"/hubs/stateful-short", client.Options{
+			Transports:        client.WebSockets,
+			StatefulReconnect: true,
+			Logger:            log,
+			Reconnect: func(int, time.Duration, error) (time.Duration, bool) {
+				return 10 * time.Millisecond, true
+			},
+			OnReconnected: func(id string) { reconnected <- id },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		id := conn.ID()
+		s.proxy.hold()   // the reattach waits, unanswered
+		<-s.goneChan(id) // until the window has passed
+		s.proxy.release()
+		if newID := <-reconnected; newID == id || newID == "" {
+			t.Fatalf("reconnected with id %q after %q", newID, id)
+		}
+		var stateful bool
+		if err := conn.Invoke(t.Context(), "IsStateful", &stateful); err != nil || !stateful {
+			t.Fatalf("IsStateful after the reconnect: %v, %v", stateful, err)
+		}
+	})
 }

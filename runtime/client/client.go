@@ -171,15 +171,16 @@ func newConn(rawURL string, opts Options) (*Conn, error) {
 	c.log = c.opts.Logger
 	c.stop, c.cancel = context.WithCancel(context.Background())
 	c.dial = connections.DialOptions{
-		Transports:      c.opts.Transports,
-		Format:          connections.Format(c.opts.Protocol.Format()),
-		SkipNegotiation: c.opts.SkipNegotiation,
-		AccessToken:     c.opts.AccessToken,
-		Header:          c.opts.Header,
-		HTTPClient:      c.opts.HTTPClient,
-		Dialer:          c.opts.Dialer,
-		WriteTimeout:    c.opts.ServerTimeout,
-		Logger:          c.log,
+		Transports:        c.opts.Transports,
+		Format:            connections.Format(c.opts.Protocol.Format()),
+		SkipNegotiation:   c.opts.SkipNegotiation,
+		AccessToken:       c.opts.AccessToken,
+		Header:            c.opts.Header,
+		HTTPClient:        c.opts.HTTPClient,
+		Dialer:            c.opts.Dialer,
+		WriteTimeout:      c.opts.ServerTimeout,
+		StatefulReconnect: c.opts.StatefulReconnect,
+		Logger:            c.log,
 	}
 	return c, nil
 }
@@ -329,7 +330,18 @@ func (c *Conn) watch(s *session) {
 	c.watcher.Store(goid())
 	var err error
 	for s != nil {
-		<-s.done
+		select {
+		case <-s.done:
+		case <-s.reattached:
+			for range s.reattaches.Swap(0) {
+				c.callback(func() {
+					if c.opts.OnReattached != nil {
+						c.opts.OnReattached()
+					}
+				})
+			}
+			continue
+		}
 		retry, cause := s.result()
 		c.mu.Lock()
 		closing := c.closing

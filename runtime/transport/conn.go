@@ -268,8 +268,8 @@ func (c *Conn) end(cause error) {
 		if cause == nil {
 			cause = io.EOF
 		}
-		c.cancel(cause)
 		c.srv.untrack(c) // its token is worthless from now on
+		c.cancel(cause)
 		if c.sw != nil {
 			c.sw.stop()
 		}

@@ -247,7 +247,7 @@ func (s *swapTransport) drain() {
 // connection: the connection goes on over the new socket, and an open old
 // one is closed, as ASP.NET Core does.
 func (s *Server) reattach(w http.ResponseWriter, r *http.Request, c *Conn, ident *Identity) {
-	if userOf(ident) != userOf(c.ident) {
+	if c.ended() || userOf(ident) != userOf(c.ident) {
 		s.reject(w, r, "No Connection with that ID", http.StatusNotFound)
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,13 +53,16 @@ func TestStatefulOnlyOverWebSockets(t *testing.T) {
 				stateful <- c.Stateful()
 				echo(c)
 			}), transport.Options{AllowStatefulReconnects: true})
-			cc, err := transport.Dial(t.Context(), url+"?useStatefulReconnect=true", transport.DialOptions{Transports: tr})
+			cc, err := transport.Dial(t.Context(), url, transport.DialOptions{Transports: tr, StatefulReconnect: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer cc.Abort()
 			if got := <-stateful; got != (tr == transport.WebSockets) {
 				t.Fatalf("Stateful() = %v over %v", got, tr)
+			}
+			if cc.Stateful() != (tr == transport.WebSockets) {
+				t.Fatalf("the client's Stateful() = %v over %v", cc.Stateful(), tr)
 			}
 		})
 	}
@@ -234,5 +239,20 @@ func TestWithoutStatefulADropEnds(t *testing.T) {
 	ws.UnderlyingConn().Close()
 	if err := <-e.ended; err == nil {
 		t.Fatal("an unclean drop ended cleanly")
+	}
+}
+
+// A client that did not ask refuses a server that says yes, as the official
+// clients do.
+func TestDialRefusesUnaskedStateful(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/hub/negotiate", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte(`{"negotiateVersion":1,"connectionId":"a","connectionToken":"b","availableTransports":[{"transport":"WebSockets","transferFormats":["Text"]}],"useStatefulReconnect":true}`))
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	_, err := transport.Dial(t.Context(), ts.URL+"/hub", transport.DialOptions{})
+	if err == nil || !strings.Contains(err.Error(), "Client didn't negotiate Stateful Reconnect but the server did.") {
+		t.Fatalf("Dial: %v", err)
 	}
 }

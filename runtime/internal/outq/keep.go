@@ -21,9 +21,10 @@ type keeper struct {
 	paused bool   // the transport is gone: nothing is written until Resume
 	prefix []byte // Sequence and the replay, for the writer to write first
 
-	// wmu is held across each Write, and epoch changes under it on Pause: a
-	// writer that took bytes before a Pause does not write them to the
-	// transport that Resume brings (the replay holds them).
+	// wmu is held across each Write, and epoch changes under it (and the
+	// queue's lock) on Pause: a writer that took bytes before a Pause does
+	// not write them to the transport that Resume brings (the replay holds
+	// them), and its failure on the old one does not pause the new one.
 	wmu   sync.Mutex
 	epoch atomic.Uint64
 }
@@ -74,12 +75,11 @@ func (k *keeper) took(b []byte) {
 	}
 }
 
-// write writes p, unless a Pause came since the writer took it.
-func (k *keeper) write(w func([]byte) error, p []byte) error {
-	e := k.epoch.Load()
+// write writes p, which a writer took at epoch, unless a Pause came since.
+func (k *keeper) write(w func([]byte) error, p []byte, epoch uint64) error {
 	k.wmu.Lock()
 	defer k.wmu.Unlock()
-	if k.epoch.Load() != e {
+	if k.epoch.Load() != epoch {
 		return nil
 	}
 	return w(p)

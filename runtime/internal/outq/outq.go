@@ -280,7 +280,9 @@ func (q *Queue) write() {
 		}
 		k := q.keep
 		var pre []byte
+		var epoch uint64
 		if k != nil {
+			epoch = k.epoch.Load()
 			var wait bool
 			if pre, wait = k.next(q.closed); wait {
 				// Paused, or waiting for an Ack: Resume or Ack wakes a writer.
@@ -329,24 +331,28 @@ func (q *Queue) write() {
 			if b != nil {
 				wrote, p = len(b.B), b.B
 			}
-			err = k.write(q.cfg.Write, p)
+			err = k.write(q.cfg.Write, p, epoch)
 			if b != nil {
 				b.Free()
 			}
 		}
 		if err != nil {
-			q.writeFailed(err)
+			q.writeFailed(err, epoch)
 		}
 	}
 }
 
-// writeFailed handles a failed write: a queue that keeps its messages pauses
-// until Resume, unless it is closing; any other fails.
-func (q *Queue) writeFailed(err error) {
-	if q.keep != nil {
+// writeFailed handles a failed write of what a writer took at epoch: a
+// queue that keeps its messages pauses until Resume, unless it is closing;
+// any other fails. A write to a transport that a Pause left behind changes
+// nothing.
+func (q *Queue) writeFailed(err error, epoch uint64) {
+	if k := q.keep; k != nil {
 		q.mu.Lock()
 		if !q.closed {
-			q.keep.paused = true
+			if k.epoch.Load() == epoch {
+				k.paused = true
+			}
 			q.mu.Unlock()
 			return
 		}
