@@ -256,3 +256,19 @@ func TestDialRefusesUnaskedStateful(t *testing.T) {
 		t.Fatalf("Dial: %v", err)
 	}
 }
+
+// A reattach that reaches a server that does not know the token (another
+// server behind a load balancer without sticky sessions) is refused with
+// 404, as ASP.NET Core refuses it: the client reconnects afresh.
+func TestStatefulReattachToAnotherServer(t *testing.T) {
+	e := newStatefulEcho()
+	_, url := endpoint(t, e, transport.Options{AllowStatefulReconnects: true})
+	_, other := endpoint(t, newStatefulEcho(), transport.Options{AllowStatefulReconnects: true})
+	token, ws := statefulDial(t, url)
+	<-e.conns
+	ws.UnderlyingConn().Close()
+	<-e.drops
+	attach(t, other, token, http.StatusNotFound)
+	attach(t, url, token, http.StatusSwitchingProtocols)
+	<-e.reattaches
+}

@@ -228,3 +228,22 @@ func TestKeepClose(t *testing.T) {
 		<-q.Done()
 	})
 }
+
+// A write that a writer took before a Pause, and that fails on the old
+// transport after the Resume, does not pause the queue again.
+func TestKeepStaleFailure(t *testing.T) {
+	s := newKeepSink()
+	q := New(Config{Write: s.write, Keep: 100})
+	q.Push([]byte("a;"), true)
+	q.Flush()
+	s.take(t, "a;")
+	stale := q.keep.epoch.Load()
+	q.Pause()
+	q.Resume(sequence)
+	s.take(t, "S1;a;")
+	q.writeFailed(errors.New("the old socket"), stale)
+	q.Push([]byte("b;"), false)
+	s.take(t, "b;")
+	q.Discard()
+	<-q.Done()
+}
