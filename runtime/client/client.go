@@ -38,6 +38,12 @@
 // connection with a Close message reconnects the client only if the message
 // allows it. Options.OnReconnecting, OnReconnected and OnClosed report each step.
 //
+// With Options.StatefulReconnect and a server that allows it, over
+// WebSockets, a dropped socket is first reopened once, at once: the
+// connection goes on with the same id, its pending invocations waiting, and
+// what either side had not acknowledged is sent again, duplicates dropped
+// (Options.OnReattached). Only if that fails does the reconnect above begin.
+//
 // # Goroutines
 //
 // A Conn has a goroutine that reads from the server, one that runs handlers

@@ -22,6 +22,8 @@ func Tracked(t protocol.Type) bool {
 
 // ErrSequence is the error of a Sequence message whose id is beyond the
 // messages received, the text ASP.NET Core gives.
+//
+//lint:ignore ST1005 the text is ASP.NET Core's
 var ErrSequence = errors.New("Sequence ID greater than amount of messages we've received.")
 
 // Receiver numbers the tracked messages a connection receives. Its methods
