@@ -12,11 +12,11 @@ import (
 type keeper struct {
 	limit int
 
-	seq   int64  // id of the last tracked message pushed; ids start at 1
-	marks []span // tracked messages pushed and not acknowledged, ids seq-len+1 … seq
-	buf   []byte // bytes taken by writers from position base on
-	base  int64  // queue position of buf[0]
-	taken int64  // queue position up to which writers took bytes
+	seq    int64   // id of the last tracked message pushed; ids start at 1
+	marks  []span  // tracked messages pushed and not acknowledged, ids seq-len+1 … seq
+	chunks []chunk // the bytes writers took from position base on, in order, with no gap
+	base   int64   // queue position of the first byte needed: the first unacknowledged message's
+	taken  int64   // queue position up to which writers took bytes
 
 	paused bool   // the transport is gone: nothing is written until Resume
 	prefix []byte // Sequence and the replay, for the writer to write first
@@ -31,6 +31,20 @@ type keeper struct {
 
 // span is where a tracked message lies in the queue's positions.
 type span struct{ start, end int64 }
+
+// chunk is kept bytes from queue position start on: a writer's batch, kept
+// as it is when it is large, or small batches copied together. A message
+// lies in one chunk.
+type chunk struct {
+	start int64
+	b     *Buffer
+}
+
+func (c chunk) end() int64 { return c.start + int64(len(c.b.B)) }
+
+// bigBatch is the size from which a batch is kept as it is rather than
+// copied.
+const bigBatch = 1024
 
 // pushed numbers the tracked message of n bytes queued at position at.
 func (k *keeper) pushed(at int64, n int) {
@@ -51,28 +65,51 @@ func (k *keeper) next(closed bool) (pre []byte, wait bool) {
 	case k.prefix != nil:
 		pre, k.prefix = k.prefix, nil
 		return pre, false
-	case len(k.buf) > k.limit && !closed:
+	case k.kept() > k.limit && !closed:
 		return nil, true
 	}
 	return nil, false
 }
 
-// took keeps, of the bytes b a writer took, those from the first
-// unacknowledged tracked message on.
-func (k *keeper) took(b []byte) {
-	p0 := k.taken
-	p1 := p0 + int64(len(b))
-	k.taken = p1
-	switch {
-	case len(k.buf) > 0:
-		k.buf = append(k.buf, b...)
-	case len(k.marks) > 0 && k.marks[0].start < p1:
-		from := max(k.marks[0].start, p0)
-		k.base = from
-		k.buf = append(k.buf, b[from-p0:]...)
-	default:
-		k.base = p1
+// kept is the count of bytes kept for unacknowledged messages.
+func (k *keeper) kept() int {
+	if len(k.chunks) == 0 {
+		return 0
 	}
+	return int(k.taken - k.base)
+}
+
+// took keeps, of the batch b a writer took, the bytes from the first
+// unacknowledged tracked message on. It reports whether it kept b itself,
+// which the writer must then not free.
+func (k *keeper) took(b *Buffer) (owned bool) {
+	p0 := k.taken
+	p1 := p0 + int64(len(b.B))
+	k.taken = p1
+	from := p0
+	if len(k.chunks) == 0 {
+		if len(k.marks) == 0 || k.marks[0].start >= p1 {
+			k.base = p1
+			return false // nothing to keep
+		}
+		from = max(k.marks[0].start, p0)
+		k.base = from
+	}
+	data := b.B[from-p0:]
+	if n := len(k.chunks); n > 0 {
+		if tail := k.chunks[n-1].b; len(tail.B)+len(data) <= cap(tail.B) {
+			tail.B = append(tail.B, data...)
+			return false
+		}
+	}
+	if from == p0 && len(data) >= bigBatch {
+		k.chunks = append(k.chunks, chunk{p0, b})
+		return true
+	}
+	c := Get()
+	c.B = append(c.B, data...)
+	k.chunks = append(k.chunks, chunk{from, c})
+	return false
 }
 
 // write writes p, which a writer took at epoch, unless a Pause came since.
@@ -93,16 +130,24 @@ func (k *keeper) ack(id int64) bool {
 		return false
 	}
 	k.marks = k.marks[:copy(k.marks, k.marks[n:])]
-	if len(k.marks) == 0 || k.marks[0].start >= k.taken {
-		k.buf, k.base = nil, k.taken // an idle connection keeps no buffer
-		if len(k.marks) == 0 {
-			k.marks = nil
-		}
-		return true
+	if len(k.marks) == 0 && cap(k.marks) > 64 {
+		k.marks = nil
 	}
-	cut := k.marks[0].start - k.base
-	k.buf = k.buf[:copy(k.buf, k.buf[cut:])]
-	k.base = k.marks[0].start
+	k.base = k.taken
+	if len(k.marks) > 0 {
+		k.base = min(k.marks[0].start, k.taken)
+	}
+	// Chunks wholly before base go back to the pool: an idle connection
+	// keeps none.
+	drop := 0
+	for drop < len(k.chunks) && (k.chunks[drop].end() <= k.base || k.base == k.taken) {
+		k.chunks[drop].b.Free()
+		drop++
+	}
+	k.chunks = k.chunks[:copy(k.chunks, k.chunks[drop:])]
+	if len(k.chunks) == 0 {
+		k.chunks = nil
+	}
 	return true
 }
 
@@ -113,11 +158,16 @@ func (k *keeper) nextID() int64 { return k.seq - int64(len(k.marks)) + 1 }
 // replay appends the kept bytes of the unacknowledged messages that writers
 // took, in order, to dst.
 func (k *keeper) replay(dst []byte) []byte {
+	ci := 0
 	for _, m := range k.marks {
 		if m.end > k.taken {
 			break
 		}
-		dst = append(dst, k.buf[m.start-k.base:m.end-k.base]...)
+		for k.chunks[ci].end() < m.end {
+			ci++
+		}
+		c := k.chunks[ci]
+		dst = append(dst, c.b.B[m.start-c.start:m.end-c.start]...)
 	}
 	return dst
 }
@@ -128,7 +178,7 @@ func (k *keeper) replay(dst []byte) []byte {
 func (q *Queue) Ack(id int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if k := q.keep; k != nil && k.ack(id) && !k.paused && len(k.buf) <= k.limit {
+	if k := q.keep; k != nil && k.ack(id) && !k.paused && k.kept() <= k.limit {
 		q.wakeLocked()
 	}
 }
@@ -173,5 +223,5 @@ func (q *Queue) Kept() int {
 	if q.keep == nil {
 		return 0
 	}
-	return len(q.keep.buf)
+	return q.keep.kept()
 }

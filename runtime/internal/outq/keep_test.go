@@ -247,3 +247,39 @@ func TestKeepStaleFailure(t *testing.T) {
 	q.Discard()
 	<-q.Done()
 }
+
+// Kept bytes over many chunks, small batches copied together and large ones
+// kept as they are: an ack in the middle, then a replay of the rest.
+func TestKeepChunks(t *testing.T) {
+	s := newKeepSink()
+	q := New(Config{Write: s.write, Keep: 1 << 20})
+	msg := func(i int) string {
+		if i%10 == 0 {
+			return fmt.Sprintf("m%d:%s;", i, strings.Repeat("x", 2000))
+		}
+		return fmt.Sprintf("m%d:%s;", i, strings.Repeat("y", 30))
+	}
+	var all strings.Builder
+	for i := 1; i <= 300; i++ {
+		q.Push([]byte(msg(i)), true)
+		q.Flush()
+		all.WriteString(msg(i))
+	}
+	s.take(t, all.String())
+	for _, ack := range []int64{1, 123, 200} {
+		q.Ack(ack)
+		q.Pause()
+		q.Resume(sequence)
+		want := fmt.Sprintf("S%d;", ack+1)
+		for i := int(ack) + 1; i <= 300; i++ {
+			want += msg(i)
+		}
+		s.take(t, want)
+	}
+	q.Ack(300)
+	if n := q.Kept(); n != 0 {
+		t.Fatalf("Kept() = %d after the last ack", n)
+	}
+	q.Discard()
+	<-q.Done()
+}

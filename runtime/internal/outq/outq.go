@@ -281,6 +281,7 @@ func (q *Queue) write() {
 		k := q.keep
 		var pre []byte
 		var epoch uint64
+		var kept *Buffer
 		if k != nil {
 			epoch = k.epoch.Load()
 			var wait bool
@@ -315,8 +316,8 @@ func (q *Queue) write() {
 				}
 				return
 			}
-			if k != nil {
-				k.took(b.B)
+			if k != nil && k.took(b) {
+				kept = b // the keeper frees it
 			}
 		}
 		q.mu.Unlock()
@@ -332,7 +333,7 @@ func (q *Queue) write() {
 				wrote, p = len(b.B), b.B
 			}
 			err = k.write(q.cfg.Write, p, epoch)
-			if b != nil {
+			if b != nil && b != kept {
 				b.Free()
 			}
 		}
