@@ -6,17 +6,21 @@ import (
 )
 
 // keeper is what a Queue with Config.Keep holds for stateful reconnect: the
-// numbering of tracked messages, the bytes of those written and not yet
-// acknowledged, and the pause between the loss of a transport and its
-// replacement. It is guarded by the queue's lock, but for wmu and epoch.
+// numbering of tracked messages, the messages not yet acknowledged, and the
+// pause between the loss of a transport and its replacement. It is guarded
+// by the queue's lock, but for wmu and epoch.
+//
+// A kept message is not a copy: Push's bytes are the caller's, which do not
+// change (a broadcast's encoding, shared by every connection it reaches),
+// and PushBuffer's buffer is kept instead of freed.
 type keeper struct {
 	limit int
 
-	seq    int64   // id of the last tracked message pushed; ids start at 1
-	marks  []span  // tracked messages pushed and not acknowledged, ids seq-len+1 … seq
-	chunks []chunk // the bytes writers took from position base on, in order, with no gap
-	base   int64   // queue position of the first byte needed: the first unacknowledged message's
-	taken  int64   // queue position up to which writers took bytes
+	seq    int64  // id of the last tracked message pushed; ids start at 1
+	marks  []mark // tracked messages pushed and not acknowledged, ids seq-len+1 … seq
+	taken  int64  // queue position up to which writers took bytes
+	nTaken int    // how many of marks writers took
+	kept   int    // bytes of the marks writers took
 
 	paused bool   // the transport is gone: nothing is written until Resume
 	prefix []byte // Sequence and the replay, for the writer to write first
@@ -29,27 +33,18 @@ type keeper struct {
 	epoch atomic.Uint64
 }
 
-// span is where a tracked message lies in the queue's positions.
-type span struct{ start, end int64 }
-
-// chunk is kept bytes from queue position start on: a writer's batch, kept
-// as it is when it is large, or small batches copied together. A message
-// lies in one chunk.
-type chunk struct {
-	start int64
-	b     *Buffer
+// mark is a tracked message: where it lies in the queue's positions, and its
+// bytes.
+type mark struct {
+	end  int64   // queue position just after it
+	data []byte  // its bytes
+	buf  *Buffer // the buffer data is in, when the queue owns it; nil for Push's
 }
 
-func (c chunk) end() int64 { return c.start + int64(len(c.b.B)) }
-
-// bigBatch is the size from which a batch is kept as it is rather than
-// copied.
-const bigBatch = 1024
-
-// pushed numbers the tracked message of n bytes queued at position at.
-func (k *keeper) pushed(at int64, n int) {
+// pushed numbers a tracked message queued up to position end.
+func (k *keeper) pushed(end int64, data []byte, buf *Buffer) {
 	k.seq++
-	k.marks = append(k.marks, span{at, at + int64(n)})
+	k.marks = append(k.marks, mark{end, data, buf})
 }
 
 // resuming reports whether a Resume left something for a writer to write.
@@ -65,51 +60,19 @@ func (k *keeper) next(closed bool) (pre []byte, wait bool) {
 	case k.prefix != nil:
 		pre, k.prefix = k.prefix, nil
 		return pre, false
-	case k.kept() > k.limit && !closed:
+	case k.kept > k.limit && !closed:
 		return nil, true
 	}
 	return nil, false
 }
 
-// kept is the count of bytes kept for unacknowledged messages.
-func (k *keeper) kept() int {
-	if len(k.chunks) == 0 {
-		return 0
+// took accounts for a batch of n bytes a writer took.
+func (k *keeper) took(n int) {
+	k.taken += int64(n)
+	for k.nTaken < len(k.marks) && k.marks[k.nTaken].end <= k.taken {
+		k.kept += len(k.marks[k.nTaken].data)
+		k.nTaken++
 	}
-	return int(k.taken - k.base)
-}
-
-// took keeps, of the batch b a writer took, the bytes from the first
-// unacknowledged tracked message on. It reports whether it kept b itself,
-// which the writer must then not free.
-func (k *keeper) took(b *Buffer) (owned bool) {
-	p0 := k.taken
-	p1 := p0 + int64(len(b.B))
-	k.taken = p1
-	from := p0
-	if len(k.chunks) == 0 {
-		if len(k.marks) == 0 || k.marks[0].start >= p1 {
-			k.base = p1
-			return false // nothing to keep
-		}
-		from = max(k.marks[0].start, p0)
-		k.base = from
-	}
-	data := b.B[from-p0:]
-	if n := len(k.chunks); n > 0 {
-		if tail := k.chunks[n-1].b; len(tail.B)+len(data) <= cap(tail.B) {
-			tail.B = append(tail.B, data...)
-			return false
-		}
-	}
-	if from == p0 && len(data) >= bigBatch {
-		k.chunks = append(k.chunks, chunk{p0, b})
-		return true
-	}
-	c := Get()
-	c.B = append(c.B, data...)
-	k.chunks = append(k.chunks, chunk{from, c})
-	return false
 }
 
 // write writes p, which a writer took at epoch, unless a Pause came since.
@@ -123,30 +86,25 @@ func (k *keeper) write(w func([]byte) error, p []byte, epoch uint64) error {
 }
 
 // ack releases the tracked messages up to id; it reports whether any was.
+// Only messages a writer took can be acknowledged: the peer got no other.
 func (k *keeper) ack(id int64) bool {
 	first := k.seq - int64(len(k.marks)) + 1
-	n := int(min(max(id-first+1, 0), int64(len(k.marks))))
+	n := int(min(max(id-first+1, 0), int64(k.nTaken)))
 	if n == 0 {
 		return false
 	}
+	for i := range n {
+		m := &k.marks[i]
+		k.kept -= len(m.data)
+		if m.buf != nil {
+			m.buf.Free()
+		}
+		*m = mark{}
+	}
 	k.marks = k.marks[:copy(k.marks, k.marks[n:])]
+	k.nTaken -= n
 	if len(k.marks) == 0 && cap(k.marks) > 64 {
-		k.marks = nil
-	}
-	k.base = k.taken
-	if len(k.marks) > 0 {
-		k.base = min(k.marks[0].start, k.taken)
-	}
-	// Chunks wholly before base go back to the pool: an idle connection
-	// keeps none.
-	drop := 0
-	for drop < len(k.chunks) && (k.chunks[drop].end() <= k.base || k.base == k.taken) {
-		k.chunks[drop].b.Free()
-		drop++
-	}
-	k.chunks = k.chunks[:copy(k.chunks, k.chunks[drop:])]
-	if len(k.chunks) == 0 {
-		k.chunks = nil
+		k.marks = nil // an idle connection keeps no room
 	}
 	return true
 }
@@ -155,19 +113,11 @@ func (k *keeper) ack(id int64) bool {
 // unacknowledged one, or the next to be pushed.
 func (k *keeper) nextID() int64 { return k.seq - int64(len(k.marks)) + 1 }
 
-// replay appends the kept bytes of the unacknowledged messages that writers
-// took, in order, to dst.
+// replay appends the unacknowledged messages that writers took, in order,
+// to dst; the others are still queued.
 func (k *keeper) replay(dst []byte) []byte {
-	ci := 0
-	for _, m := range k.marks {
-		if m.end > k.taken {
-			break
-		}
-		for k.chunks[ci].end() < m.end {
-			ci++
-		}
-		c := k.chunks[ci]
-		dst = append(dst, c.b.B[m.start-c.start:m.end-c.start]...)
+	for _, m := range k.marks[:k.nTaken] {
+		dst = append(dst, m.data...)
 	}
 	return dst
 }
@@ -178,7 +128,7 @@ func (k *keeper) replay(dst []byte) []byte {
 func (q *Queue) Ack(id int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if k := q.keep; k != nil && k.ack(id) && !k.paused && k.kept() <= k.limit {
+	if k := q.keep; k != nil && k.ack(id) && !k.paused && k.kept <= k.limit {
 		q.wakeLocked()
 	}
 }
@@ -216,12 +166,13 @@ func (q *Queue) Resume(sequence func(id int64) []byte) {
 	q.wakeLocked()
 }
 
-// Kept returns the count of bytes kept for a reattach.
+// Kept returns the count of bytes kept for a reattach: of the tracked
+// messages written and not acknowledged.
 func (q *Queue) Kept() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.keep == nil {
 		return 0
 	}
-	return q.keep.kept()
+	return q.keep.kept
 }

@@ -159,7 +159,9 @@ func New(cfg Config) *Queue {
 
 // Push queues a copy of p. Unless hold is set, it makes sure a writer will
 // send it; with hold, the caller calls Flush or Wake later. It returns the
-// count of bytes ever queued, p included, to Wait on.
+// count of bytes ever queued, p included, to Wait on. With Config.Keep, p
+// itself is kept until acknowledged: it must not change after (a
+// broadcast's encoding, which every connection shares, does not).
 func (q *Queue) Push(p []byte, hold bool) (int64, error) { return q.push(p, hold, true) }
 
 // PushUntracked is Push for a message that stateful reconnect neither
@@ -177,7 +179,7 @@ func (q *Queue) push(p []byte, hold, tracked bool) (int64, error) {
 	}
 	q.out.B = append(q.out.B, p...)
 	if tracked && q.keep != nil {
-		q.keep.pushed(q.queued, len(p))
+		q.keep.pushed(q.queued+int64(len(p)), p, nil)
 	}
 	return q.pushedLocked(len(p), hold), nil
 }
@@ -192,15 +194,20 @@ func (q *Queue) PushBuffer(b *Buffer, hold bool) (int64, error) {
 		b.Free()
 		return 0, q.refused(err)
 	}
-	if q.out == nil {
+	switch {
+	case q.keep != nil: // the queue keeps b until it is acknowledged
+		if q.out == nil {
+			q.out = Get()
+		}
+		q.out.B = append(q.out.B, b.B...)
+		b.Msg = protocol.Message{}
+		q.keep.pushed(q.queued+int64(n), b.B, b)
+	case q.out == nil:
 		q.out = b
 		b.Msg = protocol.Message{}
-	} else {
+	default:
 		q.out.B = append(q.out.B, b.B...)
 		defer b.Free()
-	}
-	if q.keep != nil {
-		q.keep.pushed(q.queued, n)
 	}
 	return q.pushedLocked(n, hold), nil
 }
@@ -281,7 +288,6 @@ func (q *Queue) write() {
 		k := q.keep
 		var pre []byte
 		var epoch uint64
-		var kept *Buffer
 		if k != nil {
 			epoch = k.epoch.Load()
 			var wait bool
@@ -316,8 +322,8 @@ func (q *Queue) write() {
 				}
 				return
 			}
-			if k != nil && k.took(b) {
-				kept = b // the keeper frees it
+			if k != nil {
+				k.took(len(b.B))
 			}
 		}
 		q.mu.Unlock()
@@ -333,7 +339,7 @@ func (q *Queue) write() {
 				wrote, p = len(b.B), b.B
 			}
 			err = k.write(q.cfg.Write, p, epoch)
-			if b != nil && b != kept {
+			if b != nil {
 				b.Free()
 			}
 		}
