@@ -34,6 +34,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // result, as the ASP.NET Core functional tests' server does; so do its raw
 // echo endpoint at $HUB_URL/echo and its redirects (mountFunctional).
 func TestOfficialClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs the official client in Node")
+	}
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatalf("node (v20 or later) is needed to run the official client: %v", err)

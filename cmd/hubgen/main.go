@@ -31,9 +31,11 @@ import (
 	"github.com/hubgen/hubgen/internal/emit/ts"
 	"github.com/hubgen/hubgen/internal/gen"
 	"github.com/hubgen/hubgen/internal/model"
+	"github.com/hubgen/hubgen/internal/version"
 )
 
 const usage = `usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR] [-tags TAGS] [-json] [PACKAGE]
+       hubgen -version
 
 hubgen reads two Go interfaces of PACKAGE (default ".", the directory go generate
 runs in) and writes typed SignalR hub code beside them, in one file:
@@ -91,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hubgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg gen.Config
-	var asJSON bool
+	var asJSON, showVersion bool
 	var tsDir string
 	fs.StringVar(&cfg.Server, "server", "", "the server `interface`, which clients call")
 	fs.StringVar(&cfg.Client, "client", "", "the client `interface`, which the server calls")
@@ -99,6 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Tags, "tags", "", "comma-separated build `tags` for loading the package")
 	fs.StringVar(&tsDir, "ts", "", "also write a TypeScript client for @microsoft/signalr into `directory`")
 	fs.BoolVar(&asJSON, "json", false, "print the model hubgen generates from as JSON, instead of writing Go")
+	fs.BoolVar(&showVersion, "version", false, "print hubgen's version and exit")
 	fs.Usage = func() {} // printed below, once
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -109,6 +112,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "hubgen -h explains the flags")
 		return 2
+	}
+	if showVersion {
+		fmt.Fprintln(stdout, version.String())
+		return 0
 	}
 	switch fs.NArg() {
 	case 0:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -206,4 +207,16 @@ func TestGoTool(t *testing.T) {
 		t.Fatal(err)
 	}
 	testmod.Go(t, dir, "vet", "./...")
+	// The module replaces hubgen with a directory: a development build,
+	// which claims no release.
+	if out := testmod.Go(t, dir, "tool", "hubgen", "-version"); !strings.HasPrefix(out, "hubgen (devel") || !strings.Contains(out, runtime.Version()) {
+		t.Errorf("go tool hubgen -version printed %q", out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, errs, code := hubgen(t, t.TempDir(), "-version")
+	if code != 0 || errs != "" || !strings.HasPrefix(out, "hubgen ") || !strings.HasSuffix(out, runtime.Version()+"\n") {
+		t.Errorf("-version: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
 }
