@@ -53,7 +53,7 @@
 //	map[K]V, K a string type             Record<K, V> | null (a nil map is null)
 //	*T                                   T | null
 //	any, interface{}                     unknown
-//	time.Time                            string, RFC 3339 (ISO 8601) with nanoseconds
+//	time.Time                            string, RFC 3339 (ISO 8601) with nanoseconds; string | Date where the client sends it
 //	json.RawMessage                      unknown
 //	json.Number                          number
 //	a type with MarshalJSON              unknown (its own JSON, declared as type X = unknown)
@@ -68,6 +68,21 @@
 // written without the null (type Tags = string[]). So that a value the Go
 // side never sets to nil has no null, tag the field omitempty, or use an
 // array.
+//
+// # Sent and received
+//
+// What the client sends (a server method's parameters, uploads included,
+// and a client result) may hold a Date where Go has a time.Time: the
+// official client writes it with JSON.stringify, as ISO 8601, which Go
+// reads. What it receives (results, streams, a client method's parameters)
+// holds the string Go writes. A time.Time in a signature is then string |
+// Date or string. A declaration that reaches a time.Time (in a field, an
+// element, through other declarations) has two forms when it is used both
+// ways: X, what arrives, and XInput, what is sent, whose times are string |
+// Date and whose declarations are their Input forms. An X is an XInput, so a
+// value received may be sent back as it is. A declaration only sent is one
+// declaration, X, with string | Date; one only received has string. The
+// rule is per declaration, not per field, so that each name means one shape.
 //
 // Struct fields follow encoding/json's rules: the json tag's name (an invalid
 // one is ignored), else the Go name; `json:"-"` and unexported fields are

@@ -92,7 +92,8 @@ func (e *emitter) ifaces() []*model.Interface {
 }
 
 // findUsed renders every type once, recording the declarations that the
-// output refers to, and the ones their declarations refer to in turn.
+// output refers to, and the ones their declarations refer to in turn, in
+// the form (sent or received) each is used in.
 func (e *emitter) findUsed() {
 	seen := make(map[string]bool)
 	var queue []string
@@ -105,20 +106,21 @@ func (e *emitter) findUsed() {
 	for _, it := range e.ifaces() {
 		for _, m := range it.Methods {
 			for _, p := range m.Params {
-				e.types.Value(p.Type)
+				e.types.as(it == e.spec.Server).Value(p.Type)
 			}
-			for _, t := range []*model.Type{m.Result, m.Stream} {
-				if t != nil {
-					e.types.Value(t)
-				}
+			if m.Result != nil {
+				e.types.as(m.Kind == model.ClientResult).Value(m.Result)
+			}
+			if m.Stream != nil {
+				e.types.Value(m.Stream)
 			}
 		}
 	}
 	for len(queue) > 0 {
 		k := queue[0]
 		queue = queue[1:]
-		if d := e.types.decls[k]; d != nil {
-			e.decl(d)
+		if d, _ := e.types.declForm(k); d != nil {
+			e.decl(k)
 		}
 		e.used = append(e.used, k)
 	}
@@ -148,18 +150,28 @@ func (e *emitter) nameDecls() {
 		taken["register"+it.Name] = true
 	}
 	slices.SortFunc(e.used, func(x, y string) int {
-		dx, dy := e.types.decls[x], e.types.decls[y]
+		dx, sx := e.types.declForm(x)
+		dy, sy := e.types.declForm(y)
 		if dx == nil || dy == nil {
 			return cmp.Compare(x, y)
 		}
 		return cmp.Or(
 			cmp.Compare(boolInt(dx.Path != e.spec.Package.Path), boolInt(dy.Path != e.spec.Package.Path)),
 			cmp.Compare(dx.Path, dy.Path),
-			cmp.Compare(dx.Name, dy.Name))
+			cmp.Compare(dx.Name, dy.Name),
+			cmp.Compare(boolInt(sx), boolInt(sy)))
 	})
 	for _, k := range e.used {
-		d := e.types.decls[k]
+		d, sent := e.types.declForm(k)
 		if d == nil {
+			continue
+		}
+		if received, ok := e.types.names[strings.TrimSuffix(k, inputSuffix)]; sent && ok {
+			// Used both ways: the sent form is the received one's name
+			// with Input.
+			name := fresh(received+"Input", taken)
+			taken[name] = true
+			e.types.names[k] = name
 			continue
 		}
 		name := d.Name
@@ -213,9 +225,12 @@ type Const struct {
 	Doc   string
 }
 
-// decl renders the declaration of d.
-func (e *emitter) decl(d *model.Decl) Decl {
-	k := key(d.Path, d.Name)
+// decl renders the declaration in use under form key k: a declaration's
+// received form, or its sent form (see types.sent), which is the received
+// one's name with Input when both are in use.
+func (e *emitter) decl(k string) Decl {
+	d, sent := e.types.declForm(k)
+	ts := e.types.as(sent)
 	name := e.types.names[k]
 	if name == "" {
 		name = d.Name
@@ -227,6 +242,11 @@ func (e *emitter) decl(d *model.Decl) Decl {
 	if out.Doc == "" && d.Path != e.spec.Package.Path {
 		out.Doc = name + " is " + d.Path + "." + d.Name + "."
 	}
+	if received, both := e.types.names[strings.TrimSuffix(k, inputSuffix)]; sent && both {
+		out.Doc = name + " is " + received + " as the client sends it, where a time.Time may also be a Date.\n\n" + strings.TrimSpace(out.Doc)
+	} else if sent {
+		out.Doc = strings.TrimSpace(out.Doc) + "\n\nOnly the client sends it: a time.Time may also be a Date."
+	}
 	switch {
 	case d.Marshal == model.MarshalText:
 		out.Type = "string"
@@ -237,13 +257,13 @@ func (e *emitter) decl(d *model.Decl) Decl {
 	case len(d.Consts) > 0:
 		out.Type, out.Consts = enum(d)
 	case d.Type.Kind == model.Struct:
-		out.Fields = e.types.Fields(d.Type)
+		out.Fields = ts.Fields(d.Type)
 		out.Interface = !d.Alias && len(out.Fields) > 0
 		if !out.Interface {
-			out.Type = e.types.object(d.Type, 1)
+			out.Type = ts.object(d.Type, 1)
 		}
 	default:
-		out.Type = e.types.NonNull(d.Type)
+		out.Type = ts.NonNull(d.Type)
 	}
 	return out
 }
@@ -283,8 +303,8 @@ func enum(d *model.Decl) (string, []Const) {
 func (e *emitter) decls() []Decl {
 	var out []Decl
 	for _, k := range e.used {
-		if d := e.types.decls[k]; d != nil {
-			out = append(out, e.decl(d))
+		if d, _ := e.types.declForm(k); d != nil {
+			out = append(out, e.decl(k))
 		}
 	}
 	return out
@@ -337,12 +357,14 @@ func (e *emitter) params(m model.Method) []string {
 	return out
 }
 
-// paramList writes m's parameters with their types.
+// paramList writes m's parameters with their types: what the client sends
+// for a server method, what it receives for a client one.
 func (e *emitter) paramList(m model.Method) string {
 	names := e.params(m)
 	parts := make([]string, len(names))
+	ts := e.types.as(m.Kind != model.Send && m.Kind != model.ClientResult)
 	for i, p := range m.Params {
-		t := e.types.Value(p.Type)
+		t := ts.Value(p.Type)
 		if p.Stream {
 			t = "Subject<" + t + ">"
 		}
@@ -351,12 +373,13 @@ func (e *emitter) paramList(m model.Method) string {
 	return strings.Join(parts, ", ")
 }
 
-// result is the TypeScript type of m's result, or "void".
+// result is the TypeScript type of m's result, or "void": what the client
+// sends for a client result, what it receives otherwise.
 func (e *emitter) result(m model.Method) string {
 	if m.Result == nil {
 		return "void"
 	}
-	return e.types.Value(m.Result)
+	return e.types.as(m.Kind == model.ClientResult).Value(m.Result)
 }
 
 // returns writes what a member returns: for the server interface, a

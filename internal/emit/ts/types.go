@@ -29,23 +29,92 @@ var wellKnownKind = map[string]model.TypeKind{
 
 func key(path, name string) string { return path + "." + name }
 
+// inputSuffix marks the key of a declaration's sent form (see types.sent).
+const inputSuffix = "#input"
+
 // types maps Go types, as the model holds them, to TypeScript types that
 // describe what encoding/json writes and reads.
 type types struct {
 	decls map[string]*model.Decl // by key
-	names map[string]string      // TypeScript name by key, for the declarations in use
+	names map[string]string      // TypeScript name by form key, for the declarations in use
 	// used, when not nil, records the declarations that rendering refers
-	// to, in order.
+	// to, by form key, in order.
 	used func(k string)
+	// sent renders what the client sends rather than what it receives: a
+	// time.Time is string | Date, since JSON.stringify writes a Date as
+	// ISO 8601, and a declaration that reaches one is its sent form.
+	sent  bool
+	dated map[string]bool // by key: whether a declaration reaches a time.Time
 }
 
 func newTypes(decls []model.Decl) *types {
-	t := &types{decls: make(map[string]*model.Decl), names: make(map[string]string)}
+	t := &types{decls: make(map[string]*model.Decl), names: make(map[string]string), dated: make(map[string]bool)}
 	for i := range decls {
 		d := &decls[i]
 		t.decls[key(d.Path, d.Name)] = d
 	}
+	for k := range t.decls {
+		t.reachesTime(k, map[string]bool{})
+	}
 	return t
+}
+
+// sending returns ts rendering sent values.
+func (ts *types) sending() *types {
+	c := *ts
+	c.sent = true
+	return &c
+}
+
+// as returns ts rendering sent values if sent, received ones otherwise.
+func (ts *types) as(sent bool) *types {
+	if sent == ts.sent {
+		return ts
+	}
+	c := *ts
+	c.sent = sent
+	return &c
+}
+
+// reachesTime reports, and records in dated, whether the declaration k
+// refers to time.Time, itself or through other declarations: then its sent
+// form differs from its received one.
+func (ts *types) reachesTime(k string, visiting map[string]bool) bool {
+	if v, ok := ts.dated[k]; ok {
+		return v
+	}
+	d := ts.decls[k]
+	if d == nil || visiting[k] || d.Marshal != "" {
+		return false
+	}
+	visiting[k] = true
+	found := false
+	d.Type.Walk(func(t *model.Type) {
+		if found || t.Kind != model.Named {
+			return
+		}
+		tk := key(t.Path, t.Name)
+		found = tk == "time.Time" || ts.reachesTime(tk, visiting)
+	})
+	delete(visiting, k)
+	ts.dated[k] = found
+	return found
+}
+
+// formKey is the key of the form of declaration k that ts renders: k, or
+// for a sent declaration that reaches a time.Time, k with inputSuffix.
+func (ts *types) formKey(k string) string {
+	if ts.sent && ts.dated[k] {
+		return k + inputSuffix
+	}
+	return k
+}
+
+// declForm returns the declaration of a form key, and whether it is the
+// sent form.
+func (ts *types) declForm(fk string) (*model.Decl, bool) {
+	k, sent := strings.CutSuffix(fk, inputSuffix)
+	return ts.decls[k], sent
 }
 
 // decl returns the declaration of a Named type, or nil for a well-known one
@@ -94,7 +163,11 @@ func (ts *types) NonNull(t *model.Type) string {
 	case model.Struct:
 		return ts.object(t, 0)
 	case model.Named:
-		if s := wellKnown[key(t.Path, t.Name)]; s != "" {
+		k := key(t.Path, t.Name)
+		if k == "time.Time" && ts.sent {
+			return "string | Date"
+		}
+		if s := wellKnown[k]; s != "" {
 			return s
 		}
 		return ts.ref(t)
@@ -128,7 +201,7 @@ func (ts *types) record(t *model.Type) string {
 
 // ref refers to a declared type by its TypeScript name.
 func (ts *types) ref(t *model.Type) string {
-	k := key(t.Path, t.Name)
+	k := ts.formKey(key(t.Path, t.Name))
 	if ts.used != nil {
 		ts.used(k)
 	}

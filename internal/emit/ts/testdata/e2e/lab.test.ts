@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import { HttpTransportType, HubConnectionBuilder, LogLevel, Subject, type HubConnection, type IStreamResult } from "@microsoft/signalr";
-import { createLabProxy, registerWatcher, type Lab, type LabRecord, type Note, type Point, type Reply, type Watcher } from "./lab.js";
+import { createLabProxy, registerWatcher, type Lab, type LabRecord, type LabRecordInput, type Note, type Point, type Reply, type Watcher } from "./lab.js";
 
 const url = process.env["LAB_URL"];
 const timeout = 10_000;
@@ -48,6 +48,16 @@ for (const transport of [HttpTransportType.WebSockets, HttpTransportType.ServerS
     assert.deepEqual(await lab.echo(full), full);
   });
 }
+
+test("a Date is sent where a time.Time is expected, and arrives as a string", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  const at = new Date(Date.UTC(2024, 4, 6, 7, 8, 9, 123));
+  const sent: LabRecordInput = { ...full, at, when: at };
+  const back: LabRecord = await lab.echo(sent);
+  assert.equal(back.at, "2024-05-06T07:08:09.123Z");
+  assert.equal(back.when, "2024-05-06T07:08:09.123Z");
+  assert.deepEqual(await lab.echo(back), back); // what arrives may be sent back
+});
 
 test("the zero value has nulls and leaves omitted fields out, as the types say", { timeout }, async (t) => {
   const lab = createLabProxy(await connect(t));
