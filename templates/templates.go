@@ -1,7 +1,8 @@
 // Package templates holds the templates hubgen renders its TypeScript client
 // from (hubgen -ts), as text/template files embedded in FS:
 //
-//	ts/hub.ts.tmpl     the file: header, import, then the parts below
+//	ts/hub.ts.tmpl     a hub's file (header, imports, then the parts below), and
+//	                   the file of the types hubs in one folder share
 //	ts/server.ts.tmpl  the server interface and createIFACEProxy
 //	ts/client.ts.tmpl  the client interface and registerIFACE
 //	ts/types.ts.tmpl   the types the interfaces' signatures reach

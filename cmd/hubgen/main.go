@@ -75,8 +75,11 @@ With -ts DIR, hubgen also writes a TypeScript client for @microsoft/signalr
 into DIR, as <lower-case server interface, or else client interface>.ts:
 the interfaces, createIFACEProxy(connection) for the server's,
 registerIFACE(connection, receiver) for the client's, and the types their
-methods reach, as encoding/json writes them. It never overwrites a file
-that hubgen did not write.
+methods reach, as encoding/json writes them. When other go:generate lines
+of the package run hubgen with the same -ts folder, the types of all of
+them go to one file, <package>.types.ts, which each hub's file imports and
+each line writes alike. It never overwrites a file that hubgen did not
+write.
 
 Example, in the contract package:
 
@@ -141,6 +144,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.Output = ""
 	}
 
+	cfg.TS = tsDir
 	res, err := gen.Run(cfg, asJSON)
 	if err != nil {
 		if ds, ok := gen.Diagnostics(err); ok {
@@ -166,12 +170,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		files = nil
 	}
 	if tsDir != "" {
-		code, err := ts.Generate(res.Spec)
+		out, err := ts.GenerateShared(res.Spec, res.Hubs)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
-		files = append(files, file{name: filepath.Join(tsDir, ts.FileName(res.Spec)), data: code, flag: "-ts"})
+		for _, f := range out {
+			files = append(files, file{name: filepath.Join(tsDir, f.Name), data: f.Code, flag: "-ts"})
+		}
 	}
 	for _, f := range files {
 		if err := f.ownedOrAbsent(); err != nil {

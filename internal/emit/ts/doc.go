@@ -28,6 +28,13 @@
 //     or returns a promise of (T | Promise<T>).
 //   - the types the methods' parameters and results reach, sorted by name.
 //
+// Hubs of one package that write into one folder (go:generate lines with
+// the same -ts, which internal/gen finds: Result.Hubs) share their types:
+// GenerateShared writes them, for all the hubs, into <package>.types.ts,
+// which each hub's file imports from instead of declaring them. Each line
+// computes the file from all the lines, so each writes it alike: names and
+// forms (sent, received) are chosen over every hub's interfaces.
+//
 // Members are the Go names in camelCase (ShowTime → showTime, HTTPStatus →
 // httpStatus, IDs → ids); the wire names stay what the Go side uses, the Go
 // name or a //hubgen:name. Parameters keep their Go names, renamed (with a

@@ -30,10 +30,40 @@ func FileName(spec *model.Spec) string {
 	return strings.ToLower(name) + ".ts"
 }
 
-// Generate returns the TypeScript file for spec, rendered from the templates
-// in package templates.
+// TypesFileName returns the name of the file that holds the types of the
+// hubs of spec's package that share a folder: the package's name followed by
+// .types.ts.
+func TypesFileName(spec *model.Spec) string {
+	return spec.Package.Name + ".types.ts"
+}
+
+// File is a TypeScript file to write: its name in the -ts folder, and its
+// content.
+type File struct {
+	Name string
+	Code []byte
+}
+
+// Generate returns the TypeScript file for spec alone, with its types,
+// rendered from the templates in package templates.
 func Generate(spec *model.Spec) ([]byte, error) {
-	e, err := newEmitter(spec)
+	files, err := GenerateShared(spec, nil)
+	if err != nil {
+		return nil, err
+	}
+	return files[0].Code, nil
+}
+
+// GenerateShared returns the files of spec's hub when hubs, which include
+// spec, share its folder. With one hub (or none given), it is one file
+// with the types, as Generate writes it. With more, it is the hub's file,
+// which imports its types, and the types file (TypesFileName) of every
+// hub's types, which each of them writes alike.
+func GenerateShared(spec *model.Spec, hubs []*model.Spec) ([]File, error) {
+	if len(hubs) == 0 {
+		hubs = []*model.Spec{spec}
+	}
+	e, err := newEmitter(spec, hubs)
 	if err != nil {
 		return nil, err
 	}
@@ -41,22 +71,39 @@ func Generate(spec *model.Spec) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hubgen: the TypeScript templates: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, "hub.ts", spec); err != nil {
-		return nil, fmt.Errorf("hubgen: rendering TypeScript for %s: %w", spec.Package.Path, err)
+	render := func(name string, data any) ([]byte, error) {
+		var buf bytes.Buffer
+		if err := tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+			return nil, fmt.Errorf("hubgen: rendering TypeScript for %s: %w", spec.Package.Path, err)
+		}
+		if e.missing != "" {
+			return nil, fmt.Errorf("hubgen: rendering TypeScript for %s: type %s is used but not declared", spec.Package.Path, e.missing)
+		}
+		return tidy(buf.Bytes()), nil
 	}
-	if e.missing != "" {
-		return nil, fmt.Errorf("hubgen: rendering TypeScript for %s: type %s is used but not declared", spec.Package.Path, e.missing)
+	code, err := render("hub.ts", spec)
+	if err != nil {
+		return nil, err
 	}
-	return tidy(buf.Bytes()), nil
+	files := []File{{Name: FileName(spec), Code: code}}
+	if e.shared() {
+		code, err := render("types.ts", spec)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Name: TypesFileName(spec), Code: code})
+	}
+	return files, nil
 }
 
 // emitter holds what the templates' helpers need: the names of the
 // declarations in use and of every method's members and parameters.
 type emitter struct {
 	spec    *model.Spec
+	hubs    []*model.Spec // the hubs sharing spec's folder, spec included
 	types   *types
-	used    []string // keys of the declarations in use, sorted by TypeScript name
+	used    []string // form keys of the declarations in use, sorted by TypeScript name
+	own     []string // with shared types, the TypeScript names spec's interfaces refer to, sorted
 	missing string   // a declaration referred to but not in use (a bug)
 }
 
@@ -64,8 +111,18 @@ type emitter struct {
 // the arrow functions they build, which parameters must not shadow.
 var locals = map[string]bool{"connection": true, "receiver": true}
 
-func newEmitter(spec *model.Spec) (*emitter, error) {
-	e := &emitter{spec: spec, types: newTypes(spec.Types)}
+func newEmitter(spec *model.Spec, hubs []*model.Spec) (*emitter, error) {
+	var decls []model.Decl
+	seen := make(map[string]bool)
+	for _, h := range hubs {
+		for _, d := range h.Types {
+			if k := key(d.Path, d.Name); !seen[k] {
+				seen[k] = true
+				decls = append(decls, d)
+			}
+		}
+	}
+	e := &emitter{spec: spec, hubs: hubs, types: newTypes(decls)}
 	for _, it := range e.ifaces() {
 		seen := make(map[string]string)
 		for _, m := range it.Methods {
@@ -78,17 +135,58 @@ func newEmitter(spec *model.Spec) (*emitter, error) {
 	}
 	e.findUsed()
 	e.nameDecls()
+	if e.shared() {
+		e.findOwn()
+	}
 	return e, nil
 }
 
-func (e *emitter) ifaces() []*model.Interface {
+// shared reports whether the types go to a file of their own.
+func (e *emitter) shared() bool { return len(e.hubs) > 1 }
+
+// ifaces returns spec's interfaces.
+func (e *emitter) ifaces() []*model.Interface { return interfaces(e.spec) }
+
+// allIfaces returns the interfaces of every hub sharing the folder.
+func (e *emitter) allIfaces() []*model.Interface {
 	var out []*model.Interface
-	for _, it := range []*model.Interface{e.spec.Server, e.spec.Client} {
+	for _, h := range e.hubs {
+		out = append(out, interfaces(h)...)
+	}
+	return out
+}
+
+func interfaces(spec *model.Spec) []*model.Interface {
+	var out []*model.Interface
+	for _, it := range []*model.Interface{spec.Server, spec.Client} {
 		if it != nil {
 			out = append(out, it)
 		}
 	}
 	return out
+}
+
+// findOwn records the declarations that spec's interfaces refer to, which
+// its file imports from the types file.
+func (e *emitter) findOwn() {
+	check := e.types.used
+	names := make(map[string]bool)
+	e.types.used = func(k string) {
+		check(k)
+		names[e.types.names[k]] = true
+	}
+	for _, it := range e.ifaces() {
+		for _, m := range it.Methods {
+			e.paramList(m)
+			e.returns(m)
+			e.call(m)
+		}
+	}
+	e.types.used = check
+	for n := range names {
+		e.own = append(e.own, n)
+	}
+	slices.Sort(e.own)
 }
 
 // findUsed renders every type once, recording the declarations that the
@@ -103,10 +201,10 @@ func (e *emitter) findUsed() {
 			queue = append(queue, k)
 		}
 	}
-	for _, it := range e.ifaces() {
+	for _, it := range e.allIfaces() {
 		for _, m := range it.Methods {
 			for _, p := range m.Params {
-				e.types.as(it == e.spec.Server).Value(p.Type)
+				e.types.as(m.Kind != model.Send && m.Kind != model.ClientResult).Value(p.Type)
 			}
 			if m.Result != nil {
 				e.types.as(m.Kind == model.ClientResult).Value(m.Result)
@@ -144,7 +242,7 @@ func (e *emitter) nameDecls() {
 	for w := range reservedWords {
 		taken[w] = true
 	}
-	for _, it := range e.ifaces() {
+	for _, it := range e.allIfaces() {
 		taken[it.Name] = true
 		taken["create"+it.Name+"Proxy"] = true // enums' const objects are values
 		taken["register"+it.Name] = true
@@ -407,25 +505,45 @@ func (e *emitter) call(m model.Method) string {
 	return "connection.invoke<" + e.result(m) + ">(" + strings.Join(args, ", ") + ")"
 }
 
+// typesSource is the Source line of the types file: the package and every
+// hub's flags, and the release of hubgen as Spec.Source writes it.
+func (e *emitter) typesSource() string {
+	flags := make([]string, len(e.hubs))
+	for i, h := range e.hubs {
+		flags[i] = h.Flags()
+	}
+	src := e.spec.Package.Path + " (the types of " + strings.Join(flags, "; ") + ")"
+	if e.spec.Generator != "" {
+		src += ", hubgen " + e.spec.Generator
+	}
+	return src
+}
+
 // funcs are the helpers the templates call.
 func (e *emitter) funcs() template.FuncMap {
 	return template.FuncMap{
-		"header":   func() string { return model.Header },
-		"source":   func() string { return e.spec.Source() },
-		"module":   func() string { return strconv.Quote(Module) },
-		"imports":  func() string { return strings.Join(e.imports(), ", ") },
-		"decls":    e.decls,
-		"doc":      Doc,
-		"member":   func(m model.Method) string { return Camel(m.Name) },
-		"wire":     func(m model.Method) string { return strconv.Quote(m.Wire) },
-		"params":   e.paramList,
-		"args":     func(m model.Method) string { return strings.Join(e.params(m), ", ") },
-		"returns":  e.returns,
-		"call":     e.call,
-		"proxy":    func(name string) string { return "create" + name + "Proxy" },
-		"register": func(name string) string { return "register" + name },
-		"prop":     func(f Field) string { return f.property() },
-		"key":      Prop,
+		"header": func() string { return model.Header },
+		"source": func() string { return e.spec.Source() },
+		"shared": e.shared,
+		"own":    func() string { return strings.Join(e.own, ", ") },
+		"typesModule": func() string {
+			return strconv.Quote("./" + strings.TrimSuffix(TypesFileName(e.spec), ".ts") + ".js")
+		},
+		"typesSource": e.typesSource,
+		"module":      func() string { return strconv.Quote(Module) },
+		"imports":     func() string { return strings.Join(e.imports(), ", ") },
+		"decls":       e.decls,
+		"doc":         Doc,
+		"member":      func(m model.Method) string { return Camel(m.Name) },
+		"wire":        func(m model.Method) string { return strconv.Quote(m.Wire) },
+		"params":      e.paramList,
+		"args":        func(m model.Method) string { return strings.Join(e.params(m), ", ") },
+		"returns":     e.returns,
+		"call":        e.call,
+		"proxy":       func(name string) string { return "create" + name + "Proxy" },
+		"register":    func(name string) string { return "register" + name },
+		"prop":        func(f Field) string { return f.property() },
+		"key":         Prop,
 	}
 }
 
