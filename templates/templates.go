@@ -6,6 +6,7 @@
 //	ts/server.ts.tmpl  the server interface and createIFACEProxy
 //	ts/client.ts.tmpl  the client interface and registerIFACE
 //	ts/types.ts.tmpl   the types the interfaces' signatures reach
+//	ts/helpers.ts.tmpl the functions the proxy calls for streams and uploads
 //
 // The templates only lay text out. Names, TypeScript types and doc comments
 // come from helpers in github.com/hubgen/hubgen/internal/emit/ts, which

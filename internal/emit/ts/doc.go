@@ -17,9 +17,17 @@
 //     without a result waits for the hub's completion, so that its errors
 //     reject the promise; connection.send would lose them. A method that
 //     returns iter.Seq2[T, error], alone or with an error, streams
-//     (connection.stream) and returns an IStreamResult<T>. A parameter iter.Seq2[T, error] is an upload, a
-//     Subject<T> from @microsoft/signalr; the method invokes, and completes
-//     when the hub's method returns after the client completes the subject.
+//     (connection.stream) and returns an IStreamResult<T> that is also an
+//     AsyncIterable<T>; it takes an optional AbortSignal last, and leaving
+//     the loop, disposing the subscription or aborting the signal cancels
+//     the stream (the hub method's ctx ends). A parameter iter.Seq2[T,
+//     error] is an upload: a Subject<T> from @microsoft/signalr, or an
+//     AsyncIterable<T> or Iterable<T>, whose items the proxy sends once the
+//     invocation has started (so that awaiting the call does not wait for
+//     items never sent), until the hub's method returns. The method
+//     invokes, and completes when the hub's method returns after the
+//     upload completes. The helpers that do this (stream, upload,
+//     uploading) are in the file, not exported.
 //   - interface C, with a member per method, and registerC(connection,
 //     receiver: C): { dispose(): void }, which binds every method with
 //     connection.on and unbinds them with connection.off. A method that

@@ -108,8 +108,12 @@ type emitter struct {
 }
 
 // locals are the names generated functions declare around the parameters of
-// the arrow functions they build, which parameters must not shadow.
-var locals = map[string]bool{"connection": true, "receiver": true}
+// the arrow functions they build, and the helpers they call, which
+// parameters must not shadow.
+var locals = map[string]bool{
+	"connection": true, "receiver": true,
+	"signal": true, "stream": true, "upload": true, "uploading": true, "send": true,
+}
 
 func newEmitter(spec *model.Spec, hubs []*model.Spec) (*emitter, error) {
 	var decls []model.Decl
@@ -411,19 +415,36 @@ func (e *emitter) decls() []Decl {
 // imports lists what the file imports from Module, as types.
 func (e *emitter) imports() []string {
 	out := []string{"HubConnection"}
-	if e.spec.Server != nil {
-		for _, m := range e.spec.Server.Methods {
-			if m.Stream != nil && !slices.Contains(out, "IStreamResult") {
-				out = append(out, "IStreamResult")
-			}
+	if e.streams() {
+		out = append(out, "IStreamResult", "IStreamSubscriber", "ISubscription")
+	}
+	if e.uploads() {
+		if !e.streams() {
+			out = append(out, "IStreamSubscriber")
 		}
-		for _, m := range e.spec.Server.Methods {
-			if uploads(m) && !slices.Contains(out, "Subject") {
-				out = append(out, "Subject")
-			}
-		}
+		out = append(out, "Subject")
 	}
 	return out
+}
+
+// streams reports whether the server interface has a stream, for which the
+// file declares the stream helper.
+func (e *emitter) streams() bool {
+	return e.spec.Server != nil && slices.ContainsFunc(e.spec.Server.Methods, func(m model.Method) bool { return m.Kind == model.ServerStream })
+}
+
+// uploads reports whether the server interface has an upload, for which the
+// file declares the upload helpers.
+func (e *emitter) uploads() bool {
+	return e.spec.Server != nil && slices.ContainsFunc(e.spec.Server.Methods, uploads)
+}
+
+// invokeUploads reports whether a method of the server interface that is
+// not a stream has an upload, for which the file declares uploading.
+func (e *emitter) invokeUploads() bool {
+	return e.spec.Server != nil && slices.ContainsFunc(e.spec.Server.Methods, func(m model.Method) bool {
+		return m.Kind != model.ServerStream && uploads(m)
+	})
 }
 
 func uploads(m model.Method) bool {
@@ -464,11 +485,20 @@ func (e *emitter) paramList(m model.Method) string {
 	for i, p := range m.Params {
 		t := ts.Value(p.Type)
 		if p.Stream {
-			t = "Subject<" + t + ">"
+			t = uploadType(t)
 		}
 		parts[i] = names[i] + ": " + t
 	}
+	if m.Kind == model.ServerStream {
+		parts = append(parts, "signal?: AbortSignal")
+	}
 	return strings.Join(parts, ", ")
+}
+
+// uploadType is the type of an upload of elem: a Subject the caller pushes
+// to once the call has started, or the items, which the proxy sends.
+func uploadType(elem string) string {
+	return "Subject<" + elem + "> | AsyncIterable<" + elem + "> | Iterable<" + elem + ">"
 }
 
 // result is the TypeScript type of m's result, or "void": what the client
@@ -486,7 +516,8 @@ func (e *emitter) result(m model.Method) string {
 func (e *emitter) returns(m model.Method) string {
 	switch m.Kind {
 	case model.ServerStream:
-		return "IStreamResult<" + e.types.Value(m.Stream) + ">"
+		t := e.types.Value(m.Stream)
+		return "IStreamResult<" + t + "> & AsyncIterable<" + t + ">"
 	case model.Send, model.ClientResult:
 		r := e.result(m)
 		return r + " | Promise<" + r + ">"
@@ -496,13 +527,28 @@ func (e *emitter) returns(m model.Method) string {
 
 // call writes the proxy's call of m over connection: stream for a server
 // stream, invoke for everything else, so that the hub's errors reject the
-// promise.
+// promise. Uploads go through the upload helpers, which start the call
+// before they send the items, and a stream through the stream helper.
 func (e *emitter) call(m model.Method) string {
-	args := append([]string{strconv.Quote(m.Wire)}, e.params(m)...)
-	if m.Kind == model.ServerStream {
-		return "connection.stream<" + e.types.Value(m.Stream) + ">(" + strings.Join(args, ", ") + ")"
+	args := []string{strconv.Quote(m.Wire)}
+	for i, name := range e.params(m) {
+		switch {
+		case !m.Params[i].Stream:
+			args = append(args, name)
+		case m.Kind == model.ServerStream:
+			args = append(args, "upload("+name+", () => false)")
+		default:
+			args = append(args, "send("+name+")")
+		}
 	}
-	return "connection.invoke<" + e.result(m) + ">(" + strings.Join(args, ", ") + ")"
+	if m.Kind == model.ServerStream {
+		return "stream(connection.stream<" + e.types.Value(m.Stream) + ">(" + strings.Join(args, ", ") + "), signal)"
+	}
+	call := "connection.invoke<" + e.result(m) + ">(" + strings.Join(args, ", ") + ")"
+	if uploads(m) {
+		return "uploading((send) => " + call + ")"
+	}
+	return call
 }
 
 // typesSource is the Source line of the types file: the package and every
@@ -522,10 +568,13 @@ func (e *emitter) typesSource() string {
 // funcs are the helpers the templates call.
 func (e *emitter) funcs() template.FuncMap {
 	return template.FuncMap{
-		"header": func() string { return model.Header },
-		"source": func() string { return e.spec.Source() },
-		"shared": e.shared,
-		"own":    func() string { return strings.Join(e.own, ", ") },
+		"header":        func() string { return model.Header },
+		"source":        func() string { return e.spec.Source() },
+		"shared":        e.shared,
+		"streams":       e.streams,
+		"uploads":       e.uploads,
+		"invokeUploads": e.invokeUploads,
+		"own":           func() string { return strings.Join(e.own, ", ") },
 		"typesModule": func() string {
 			return strconv.Quote("./" + strings.TrimSuffix(TypesFileName(e.spec), ".ts") + ".js")
 		},

@@ -160,3 +160,91 @@ test("a stream can take an upload, under its //hubgen:name", { timeout }, async 
     { X: -1, Y: 0 },
   ]);
 });
+
+test("for await receives every item of a stream", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  const items: number[] = [];
+  for await (const n of lab.count(5)) {
+    items.push(n);
+  }
+  assert.deepEqual(items, [0, 1, 2, 3, 4]);
+  for await (const n of lab.count(0)) {
+    assert.fail(`an empty stream gave ${n}`);
+  }
+});
+
+test("aborting the signal ends the loop and the hub method's ctx", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  const abort = new AbortController();
+  const seen: number[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const n of lab.forever("aborted", abort.signal)) {
+        seen.push(n);
+        abort.abort();
+      }
+    })(),
+    { name: "AbortError" },
+  );
+  assert.deepEqual(seen, [0]);
+  assert.equal(await lab.ended("aborted"), true); // returns once the hub saw ctx.Done
+});
+
+test("leaving the loop cancels the stream too, and so does an abort of a subscription", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  for await (const n of lab.forever("left")) {
+    assert.equal(n, 0);
+    break;
+  }
+  assert.equal(await lab.ended("left"), true);
+
+  const abort = new AbortController();
+  const failed = new Promise<unknown>((resolve) => {
+    lab.forever("subscribed", abort.signal).subscribe({ next: () => abort.abort(), error: resolve, complete: () => resolve("completed") });
+  });
+  assert.equal((await failed as Error).name, "AbortError");
+  assert.equal(await lab.ended("subscribed"), true);
+});
+
+test("an aborted signal cancels a stream before its first item", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  await assert.rejects(
+    (async () => {
+      for await (const n of lab.forever("early", AbortSignal.abort())) {
+        assert.fail(`an aborted stream gave ${n}`);
+      }
+    })(),
+    { name: "AbortError" },
+  );
+  assert.equal(await lab.ended("early"), true);
+});
+
+async function* numbers(...nums: number[]): AsyncGenerator<number> {
+  for (const n of nums) {
+    await new Promise((resolve) => setImmediate(resolve));
+    yield n;
+  }
+}
+
+test("an upload takes an array or an async generator, awaited at once, and returns the hub's result", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  assert.equal(await lab.sum(2, [1, 2.5]), 7);
+  assert.equal(await lab.sum(3, []), 0);
+  assert.equal(await lab.sum(2, numbers(1, 2, 3)), 12);
+  assert.equal(await lab.sum(1, new Set([0.5, 0.25])), 0.75);
+  const doubled: Point[] = [];
+  for await (const p of lab.double([{ X: 1, Y: 2 }])) {
+    doubled.push(p);
+  }
+  assert.deepEqual(doubled, [{ X: 2, Y: 4 }]);
+});
+
+test("an upload whose iterable throws fails the invocation", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  async function* failing(): AsyncGenerator<number> {
+    yield 1;
+    throw new Error("no more numbers");
+  }
+  await assert.rejects(lab.sum(1, failing()), /Sum/);
+  assert.equal(await lab.sum(1, [4]), 4); // the connection goes on
+});

@@ -77,6 +77,10 @@ type Lab interface {
 	Count(ctx context.Context, n int) iter.Seq2[int, error]
 	// Sum returns the sum of the numbers the client uploads, times scale.
 	Sum(ctx context.Context, scale float64, nums iter.Seq2[float64, error]) (float64, error)
+	// Forever streams 0, then waits for its ctx to end, which Ended reports.
+	Forever(ctx context.Context, id string) iter.Seq2[int, error]
+	// Ended returns once the ctx of the Forever stream with id has ended.
+	Ended(ctx context.Context, id string) (bool, error)
 	// Double streams back every point the client uploads, doubled.
 	//hubgen:name double
 	Double(ctx context.Context, in iter.Seq2[Point, error]) iter.Seq2[Point, error]

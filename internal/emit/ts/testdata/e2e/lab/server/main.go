@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -24,6 +25,41 @@ import (
 type labHub struct {
 	srv     *lab.LabServer
 	touches atomic.Int64
+
+	mu    sync.Mutex
+	ended map[string]chan struct{} // by Forever's id: closed when its ctx ends
+}
+
+// endedChan returns the channel that is closed when the Forever stream id's
+// ctx ends.
+func (h *labHub) endedChan(id string) chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, ok := h.ended[id]
+	if !ok {
+		c = make(chan struct{})
+		h.ended[id] = c
+	}
+	return c
+}
+
+func (h *labHub) Forever(ctx context.Context, id string) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		defer close(h.endedChan(id))
+		if !yield(0, nil) {
+			return
+		}
+		<-ctx.Done()
+	}
+}
+
+func (h *labHub) Ended(ctx context.Context, id string) (bool, error) {
+	select {
+	case <-h.endedChan(id):
+		return true, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
 }
 
 func (*labHub) Echo(ctx context.Context, r lab.Record) (lab.Record, error) { return r, nil }
@@ -92,7 +128,7 @@ func (*labHub) Double(ctx context.Context, in iter.Seq2[lab.Point, error]) iter.
 }
 
 func main() {
-	impl := &labHub{}
+	impl := &labHub{ended: make(map[string]chan struct{})}
 	// Ask waits for a client result from its own caller: two invocations of
 	// a connection must run at once.
 	impl.srv = lab.NewLabServer(impl, hub.Options{MaxParallelInvocations: 2})
