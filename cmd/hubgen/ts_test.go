@@ -141,3 +141,15 @@ type AlarmHub interface {
 		t.Errorf("-check: exit %d: %s", code, errs)
 	}
 }
+
+// TestTypeScriptSharedProtocols refuses two lines that write types for
+// different protocols into one folder, whose shared types would differ.
+func TestTypeScriptSharedProtocols(t *testing.T) {
+	dir := module(t, false)
+	pkg := filepath.Join(dir, "clock")
+	testmod.Write(t, filepath.Join(pkg, "gen.go"), "package clock\n\n//go:generate go tool hubgen -server ClockHub -ts ../web\n//go:generate go tool hubgen -client Clock -ts ../web -ts-protocol messagepack\n")
+	_, errs, code := hubgen(t, pkg, "-server", "ClockHub", "-ts", "../web")
+	if code != 1 || !strings.Contains(errs, "gen.go:4 writes TypeScript for -ts-protocol messagepack into the same folder") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}

@@ -39,6 +39,9 @@ type Config struct {
 	// Relative names are relative to Dir. The package's other hubgen lines
 	// with the same -ts are in Result.Hubs.
 	TS string
+	// TSProtocol is the -ts-protocol of TS ("" is json), which the other
+	// lines writing into TS must share.
+	TSProtocol string
 }
 
 // Result is what a run produced.
@@ -112,7 +115,7 @@ func generateFrom(pkg *load.Package, cfg Config, out string, onlySpec bool) (*Re
 	spec.Generator = version.Release()
 	res := &Result{Spec: spec, Output: out}
 	if cfg.TS != "" {
-		hubs, err := hubsSharing(pkg, spec, cfg.TS)
+		hubs, err := hubsSharing(pkg, spec, cfg.TS, cfg.TSProtocol)
 		if err != nil {
 			return nil, err
 		}

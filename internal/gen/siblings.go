@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ type directive struct {
 	server, client string
 	output         string // -o, or ""
 	ts             string // -ts, absolute
+	protocol       string // -ts-protocol, "" for json
 }
 
 // directives finds the contract package's //go:generate lines that run
@@ -86,6 +88,7 @@ func parseDirective(args []string) (directive, bool) {
 	fs.StringVar(&d.client, "client", "", "")
 	fs.StringVar(&d.output, "o", "", "")
 	fs.StringVar(&d.ts, "ts", "", "")
+	fs.StringVar(&d.protocol, "ts-protocol", "", "")
 	fs.String("tags", "", "")
 	for _, b := range []string{"json", "check", "version"} {
 		fs.Bool(b, false, "")
@@ -135,7 +138,7 @@ func splitGenerate(line string) ([]string, bool) {
 // hubsSharing returns the specs of every hub whose TypeScript hubgen writes
 // into the folder ts (absolute): the one of spec, and those of the package's
 // other hubgen lines with the same -ts, sorted by TypeScript file name.
-func hubsSharing(pkg *load.Package, spec *model.Spec, ts string) ([]*model.Spec, error) {
+func hubsSharing(pkg *load.Package, spec *model.Spec, ts, protocol string) ([]*model.Spec, error) {
 	hubs := []*model.Spec{spec}
 	self := func(d directive) bool {
 		return d.server == name(spec.Server) && d.client == name(spec.Client)
@@ -143,6 +146,9 @@ func hubsSharing(pkg *load.Package, spec *model.Spec, ts string) ([]*model.Spec,
 	for _, d := range directives(pkg) {
 		if filepath.Clean(d.ts) != filepath.Clean(ts) || self(d) {
 			continue
+		}
+		if cmp.Or(d.protocol, "json") != cmp.Or(protocol, "json") {
+			return nil, fmt.Errorf("hubgen: the line at %s writes TypeScript for -ts-protocol %s into the same folder: the types shared there describe one protocol; give each protocol a folder", d.pos, cmp.Or(d.protocol, "json"))
 		}
 		out := d.output
 		if out == "" || out == "-" {

@@ -18,9 +18,10 @@ import (
 // byte for byte, and together they must type-check with tsc --strict (and
 // more; see internal/testts), with the case's *_check.ts files, which use
 // them (and prove with @ts-expect-error what they reject). When the case's
-// go:generate lines write other hubs into web too, the files of every one
-// of them are checked, and each must write the same types file. go test
-// ./internal/gen -update rewrites the golden files.
+// generate directives write other hubs into web too, the files of every
+// one of them are checked, and each must write the same types file. Its
+// args may say -ts-protocol messagepack. go test ./internal/gen -update
+// rewrites the golden files.
 func TestGoldenTypeScript(t *testing.T) {
 	root := filepath.Join(testmod.Root(t), "testdata")
 	entries, err := os.ReadDir(root)
@@ -45,9 +46,13 @@ func TestGoldenTypeScript(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			protocol, err := ts.ParseProtocol(cfg.TSProtocol)
+			if err != nil {
+				t.Fatal(err)
+			}
 			generated := make(map[string][]byte)
 			for _, spec := range res.Hubs {
-				files, err := ts.GenerateShared(spec, res.Hubs)
+				files, err := ts.GenerateShared(spec, res.Hubs, protocol)
 				if err != nil {
 					t.Fatal(err)
 				}

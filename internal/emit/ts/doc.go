@@ -56,7 +56,8 @@
 // # Types: what encoding/json puts on the wire
 //
 // The types describe the JSON hub protocol, which the official client uses
-// by default, as the Go side's encoding/json writes and reads it:
+// by default, as the Go side's encoding/json writes and reads it (see
+// MessagePack below for the other):
 //
 //	Go                                   TypeScript
 //	bool                                 boolean
@@ -113,15 +114,29 @@
 //
 // # MessagePack
 //
-// With the MessagePack hub protocol (@microsoft/signalr-protocol-msgpack), the
-// same values arrive differently, and the types do not describe them:
+// With the MessagePack hub protocol (@microsoft/signalr-protocol-msgpack),
+// the same values arrive differently. With Protocol MessagePack (hubgen
+// -ts-protocol messagepack), the types describe what the runtime's
+// MessagePack codec (github.com/vmihailenco/msgpack under it) writes and
+// reads instead:
 //
-//   - struct fields are named by their Go names (PascalCase, as .NET names
-//     them), or msgpack tags; json tags do not apply;
-//   - time.Time is the timestamp extension, which the client decodes to a Date;
-//   - []byte is bin, a Uint8Array;
+//   - struct fields are named by their msgpack tags, else their Go names
+//     (PascalCase, as .NET names them); json tags do not apply, so a
+//     json:"-" field is there and a msgpack:"-" one is not, and only the
+//     msgpack tag's omitempty makes a field optional (name?: T);
+//   - an embedded struct is inlined, in field order, unless its tag says
+//     noinline or one of its fields has the name of an earlier field (and
+//     its tag does not say inline): then it is a field named by its type.
+//     Fields inlined through a pointer are optional and may be null;
+//   - time.Time is the timestamp extension, a Date, in both directions;
+//   - []byte and [N]byte are bin, a Uint8Array; json.RawMessage too, and
+//     json.Number is a string;
+//   - the string option of a json tag does not apply;
 //   - int64 and uint64 values beyond 2^53 lose precision as they do in JSON,
 //     unless the client's decoder is set to give bigint.
+//
+// A map with integer keys arrives as an object with string keys; Go reads
+// integer keys only, so such a map cannot be sent from an object.
 //
 // # Caveat
 //

@@ -37,6 +37,31 @@ func TypesFileName(spec *model.Spec) string {
 	return spec.Package.Name + ".types.ts"
 }
 
+// Protocol is the hub protocol the types describe.
+type Protocol string
+
+// The hub protocols.
+const (
+	// JSON, the official client's default: what encoding/json writes.
+	JSON Protocol = "json"
+	// MessagePack, with @microsoft/signalr-protocol-msgpack: what the
+	// runtime's MessagePack codec writes (Go or msgpack-tag names, Date,
+	// Uint8Array).
+	MessagePack Protocol = "messagepack"
+)
+
+// ParseProtocol returns the protocol a -ts-protocol flag names: json (or
+// empty) or messagepack.
+func ParseProtocol(s string) (Protocol, error) {
+	switch Protocol(s) {
+	case "", JSON:
+		return JSON, nil
+	case MessagePack:
+		return MessagePack, nil
+	}
+	return "", fmt.Errorf("hubgen: -ts-protocol %q: the protocols are json and messagepack", s)
+}
+
 // File is a TypeScript file to write: its name in the -ts folder, and its
 // content.
 type File struct {
@@ -47,23 +72,23 @@ type File struct {
 // Generate returns the TypeScript file for spec alone, with its types,
 // rendered from the templates in package templates.
 func Generate(spec *model.Spec) ([]byte, error) {
-	files, err := GenerateShared(spec, nil)
+	files, err := GenerateShared(spec, nil, JSON)
 	if err != nil {
 		return nil, err
 	}
 	return files[0].Code, nil
 }
 
-// GenerateShared returns the files of spec's hub when hubs, which include
-// spec, share its folder. With one hub (or none given), it is one file
+// GenerateShared returns the files of spec's hub, with types that describe
+// protocol, when hubs, which include spec, share its folder. With one hub (or none given), it is one file
 // with the types, as Generate writes it. With more, it is the hub's file,
 // which imports its types, and the types file (TypesFileName) of every
 // hub's types, which each of them writes alike.
-func GenerateShared(spec *model.Spec, hubs []*model.Spec) ([]File, error) {
+func GenerateShared(spec *model.Spec, hubs []*model.Spec, protocol Protocol) ([]File, error) {
 	if len(hubs) == 0 {
 		hubs = []*model.Spec{spec}
 	}
-	e, err := newEmitter(spec, hubs)
+	e, err := newEmitter(spec, hubs, protocol)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +140,7 @@ var locals = map[string]bool{
 	"signal": true, "stream": true, "upload": true, "uploading": true, "send": true,
 }
 
-func newEmitter(spec *model.Spec, hubs []*model.Spec) (*emitter, error) {
+func newEmitter(spec *model.Spec, hubs []*model.Spec, protocol Protocol) (*emitter, error) {
 	var decls []model.Decl
 	seen := make(map[string]bool)
 	for _, h := range hubs {
@@ -127,6 +152,7 @@ func newEmitter(spec *model.Spec, hubs []*model.Spec) (*emitter, error) {
 		}
 	}
 	e := &emitter{spec: spec, hubs: hubs, types: newTypes(decls)}
+	e.types.msgpack = protocol == MessagePack
 	for _, it := range e.ifaces() {
 		seen := make(map[string]string)
 		for _, m := range it.Methods {
@@ -353,6 +379,9 @@ func (e *emitter) decl(k string) Decl {
 	case d.Marshal == model.MarshalText:
 		out.Type = "string"
 		out.Doc = strings.TrimSpace(out.Doc) + "\n\nIn Go, " + d.Name + " encodes itself as text (MarshalText): a JSON string."
+	case (d.Marshal == model.MarshalJSON || d.Type == nil) && ts.msgpack:
+		out.Type = "unknown"
+		out.Doc = strings.TrimSpace(out.Doc) + "\n\nIn Go, " + d.Name + " encodes itself as JSON (MarshalJSON), which MessagePack does not use: its form is up to its Go type."
 	case d.Marshal == model.MarshalJSON || d.Type == nil:
 		out.Type = "unknown"
 		out.Doc = strings.TrimSpace(out.Doc) + "\n\nIn Go, " + d.Name + " encodes itself (MarshalJSON): its JSON form is up to its methods."
@@ -570,6 +599,7 @@ func (e *emitter) funcs() template.FuncMap {
 	return template.FuncMap{
 		"header":        func() string { return model.Header },
 		"source":        func() string { return e.spec.Source() },
+		"msgpack":       func() bool { return e.types.msgpack },
 		"shared":        e.shared,
 		"streams":       e.streams,
 		"uploads":       e.uploads,

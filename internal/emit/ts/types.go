@@ -19,6 +19,16 @@ var wellKnown = map[string]string{
 	"encoding/json.Number":     "number",  // a number literal
 }
 
+// msgpackKnown are the well-known types as MessagePack writes them: a
+// time.Time is the timestamp extension, which the client decodes to a Date,
+// a json.RawMessage is bin (MessagePack does not call its MarshalJSON), and
+// a json.Number is the string it is.
+var msgpackKnown = map[string]string{
+	"time.Time":                "Date",
+	"encoding/json.RawMessage": "Uint8Array",
+	"encoding/json.Number":     "string",
+}
+
 // wellKnownKind are the kinds of the well-known types' underlying types, for
 // a model that does not declare them.
 var wellKnownKind = map[string]model.TypeKind{
@@ -45,6 +55,9 @@ type types struct {
 	// ISO 8601, and a declaration that reaches one is its sent form.
 	sent  bool
 	dated map[string]bool // by key: whether a declaration reaches a time.Time
+	// msgpack renders what the MessagePack protocol writes and reads,
+	// rather than JSON: see msgpackFields and msgpackKnown.
+	msgpack bool
 }
 
 func newTypes(decls []model.Decl) *types {
@@ -57,13 +70,6 @@ func newTypes(decls []model.Decl) *types {
 		t.reachesTime(k, map[string]bool{})
 	}
 	return t
-}
-
-// sending returns ts rendering sent values.
-func (ts *types) sending() *types {
-	c := *ts
-	c.sent = true
-	return &c
 }
 
 // as returns ts rendering sent values if sent, received ones otherwise.
@@ -104,7 +110,7 @@ func (ts *types) reachesTime(k string, visiting map[string]bool) bool {
 // formKey is the key of the form of declaration k that ts renders: k, or
 // for a sent declaration that reaches a time.Time, k with inputSuffix.
 func (ts *types) formKey(k string) string {
-	if ts.sent && ts.dated[k] {
+	if ts.sent && ts.dated[k] && !ts.msgpack {
 		return k + inputSuffix
 	}
 	return k
@@ -152,11 +158,17 @@ func (ts *types) NonNull(t *model.Type) string {
 	case model.Pointer:
 		return ts.Value(t.Elem)
 	case model.Slice:
-		if ts.isByte(t.Elem) {
+		switch {
+		case ts.isByte(t.Elem) && ts.msgpack:
+			return "Uint8Array" // bin
+		case ts.isByte(t.Elem):
 			return "string" // base64
 		}
 		return array(ts.Value(t.Elem))
 	case model.Array:
+		if ts.isByte(t.Elem) && ts.msgpack {
+			return "Uint8Array" // bin, as MessagePack writes byte arrays
+		}
 		return array(ts.Value(t.Elem))
 	case model.Map:
 		return ts.record(t)
@@ -164,6 +176,9 @@ func (ts *types) NonNull(t *model.Type) string {
 		return ts.object(t, 0)
 	case model.Named:
 		k := key(t.Path, t.Name)
+		if s := msgpackKnown[k]; s != "" && ts.msgpack {
+			return s
+		}
 		if k == "time.Time" && ts.sent {
 			return "string | Date"
 		}
@@ -279,6 +294,9 @@ func (ts *types) kind(t *model.Type) (model.TypeKind, model.Marshal) {
 // nilable reports whether encoding/json may write null for a value of t
 // (apart from unknown, which includes null).
 func (ts *types) nilable(t *model.Type) bool {
+	if ts.msgpack && t.Kind == model.Named && key(t.Path, t.Name) == "encoding/json.RawMessage" {
+		return true // a []byte to MessagePack
+	}
 	k, m := ts.kind(t)
 	return m == "" && (k == model.Pointer || k == model.Slice || k == model.Map)
 }
@@ -399,6 +417,9 @@ type jsonField struct {
 // tag name are promoted, and of several fields with one name the shallowest
 // wins, then the tagged one, else none.
 func (ts *types) Fields(st *model.Type) []Field {
+	if ts.msgpack {
+		return ts.msgpackFields(st, map[string]bool{})
+	}
 	fields := ts.jsonFields(st)
 	out := make([]Field, len(fields))
 	for i, f := range fields {
@@ -597,4 +618,83 @@ func validTag(s string) bool {
 		}
 	}
 	return true
+}
+
+// msgpackFields returns the members of a struct type as MessagePack
+// (github.com/vmihailenco/msgpack) writes them, in field order: named by the
+// msgpack tag, else the Go name; `msgpack:"-"` and unexported fields left
+// out; only the msgpack tag's omitempty makes a field optional, since
+// MessagePack does not read json tags. An embedded struct (or pointer to
+// one) that does not encode itself is inlined, unless its tag says
+// noinline, or a field of it has the name of a field before it and its tag
+// does not say inline: then it is a field named by its type. Fields inlined
+// through a pointer are optional and may be null: a nil pointer writes them
+// as null, or leaves them out when the struct has an omitempty field.
+// visiting holds the structs being inlined, so that a struct that embeds
+// itself is a field.
+func (ts *types) msgpackFields(st *model.Type, visiting map[string]bool) []Field {
+	var out []Field
+	names := make(map[string]bool)
+	add := func(f Field) {
+		if !names[f.Name] {
+			names[f.Name] = true
+			out = append(out, f)
+			return
+		}
+		// MessagePack writes both; the client keeps the last.
+		out[slices.IndexFunc(out, func(g Field) bool { return g.Name == f.Name })] = f
+	}
+	for _, sf := range st.Fields {
+		name, opts, _ := strings.Cut(reflect.StructTag(sf.Tag).Get("msgpack"), ",")
+		if name == "-" || sf.Type == nil || sf.Name != "" && !exported(sf.Name) {
+			continue
+		}
+		ft, viaPtr := sf.Type, false
+		for ft.Kind == model.Pointer {
+			ft, viaPtr = ft.Elem, true
+		}
+		if sf.Name == "" && !hasOpt(opts, "noinline") && ts.inlines(ft) && !visiting[typeKey(ft)] {
+			visiting[typeKey(ft)] = true
+			inner := ts.msgpackFields(ts.structOf(ft), visiting)
+			delete(visiting, typeKey(ft))
+			shadowed := slices.ContainsFunc(inner, func(f Field) bool { return names[f.Name] })
+			if hasOpt(opts, "inline") || !shadowed {
+				for _, f := range inner {
+					if viaPtr {
+						f.Optional = true
+						if !strings.HasSuffix(f.Type, " | null") {
+							f.Type += " | null"
+						}
+					}
+					add(f)
+				}
+				continue
+			}
+		}
+		if name == "" {
+			name = sf.Name
+			if name == "" {
+				name = typeName(ft)
+			}
+		}
+		f := Field{Name: name, Doc: sf.Doc, Type: ts.Value(sf.Type)}
+		if hasOpt(opts, "omitempty") {
+			f.Optional, f.Type = true, ts.NonNull(sf.Type)
+		}
+		add(f)
+	}
+	return out
+}
+
+// inlines reports whether MessagePack inlines an embedded field of type t:
+// a struct that neither encodes itself nor is a well-known type.
+func (ts *types) inlines(t *model.Type) bool {
+	if t.Kind == model.Struct {
+		return true
+	}
+	if t.Kind != model.Named || wellKnown[key(t.Path, t.Name)] != "" {
+		return false
+	}
+	u, d := ts.under(t)
+	return u.Kind == model.Struct && (d == nil || d.Marshal == "")
 }

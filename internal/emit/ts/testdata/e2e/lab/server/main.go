@@ -64,6 +64,22 @@ func (h *labHub) Ended(ctx context.Context, id string) (bool, error) {
 
 func (*labHub) Echo(ctx context.Context, r lab.Record) (lab.Record, error) { return r, nil }
 
+func (*labHub) Full(ctx context.Context) (lab.Sample, error) {
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123000000, time.UTC)
+	note := "a note"
+	return lab.Sample{
+		Base: lab.Base{ID: "s1"}, Audit: &lab.Audit{By: "someone"}, Name: "full", Hidden: "hidden", NoPack: "no pack",
+		Tags: []string{"t"}, Labels: []string{"l"}, At: at, When: &at, Data: []byte("hello"), Hash: [4]byte{1, 2, 3, 4},
+		Count: 1 << 40, Status: lab.StatusClosed, Priority: lab.PriorityHigh,
+		ByStatus: map[lab.Status]int{lab.StatusOpen: 1}, ByID: map[int]string{7: "seven"},
+		Code: lab.Code{A: "x", B: "y"}, Points: []lab.Point{{X: 1, Y: 2}}, Note: &note,
+	}, nil
+}
+
+func (*labHub) Empty(ctx context.Context) (lab.Sample, error) { return lab.Sample{}, nil }
+
+func (*labHub) Mirror(ctx context.Context, s lab.Sample) (lab.Sample, error) { return s, nil }
+
 func (*labHub) Zero(ctx context.Context) (lab.Record, error) { return lab.Record{}, nil }
 
 func (*labHub) Fail(ctx context.Context, message string) error { return hub.Errorf("%s", message) }
