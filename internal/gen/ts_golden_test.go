@@ -87,6 +87,12 @@ func TestGoldenTypeScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: not type-checking the generated files")
 	}
-	testts.Project(t, out, false)
-	testts.TSC(t, out)
+	for _, mode := range testts.Modes {
+		t.Run(string(mode), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), string(mode))
+			testmod.Copy(t, dir, out, nil)
+			testts.Project(t, dir, mode)
+			testts.TSC(t, dir)
+		})
+	}
 }

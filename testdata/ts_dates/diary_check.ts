@@ -1,6 +1,6 @@
 // Uses diary.ts as a TypeScript user would; every @ts-expect-error line must
 // be an error, or tsc fails.
-import type { Diary, Entry, EntryInput, Query, Reader, Stats } from "./diary";
+import type { Diary, Entry, EntryInput, Query, Reader, Stats } from "./diary.js";
 
 export async function use(diary: Diary): Promise<unknown[]> {
   const now = new Date();

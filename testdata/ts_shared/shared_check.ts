@@ -1,9 +1,9 @@
 // Uses the shared types as a TypeScript user would: the hubs' files import
 // them, and one declaration serves both hubs.
 import type { HubConnection } from "@microsoft/signalr";
-import { createAdminProxy } from "./admin";
-import { createRoomsProxy } from "./rooms";
-import { Role, type Room, type User, type UserInput } from "./chat.types";
+import { createAdminProxy } from "./admin.js";
+import { createRoomsProxy } from "./rooms.js";
+import { Role, type Room, type User, type UserInput } from "./chat.types.js";
 
 export async function use(connection: HubConnection): Promise<unknown[]> {
   const rooms = createRoomsProxy(connection);

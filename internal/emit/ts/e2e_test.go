@@ -63,7 +63,7 @@ func TestNodeClient(t *testing.T) {
 		}
 		testmod.Write(t, filepath.Join(web, name), string(test))
 	}
-	testts.Project(t, web, true)
+	testts.Project(t, web, testts.ESM)
 	testts.TSC(t, web)
 
 	url := serve(t, bin)
