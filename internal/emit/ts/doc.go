@@ -24,10 +24,11 @@
 //     error] is an upload: a Subject<T> from @microsoft/signalr, or an
 //     AsyncIterable<T> or Iterable<T>, whose items the proxy sends once the
 //     invocation has started (so that awaiting the call does not wait for
-//     items never sent), until the hub's method returns. The method
-//     invokes, and completes when the hub's method returns after the
-//     upload completes. The helpers that do this (stream, upload,
-//     uploading) are in the file, not exported.
+//     items never sent), until the hub's method returns (or the stream it
+//     answers with ends). The method invokes, and completes when the hub's
+//     method returns after the upload completes. The helpers that do this
+//     (stream, upload, uploading, streamUploading) are in the file, not
+//     exported.
 //   - interface C, with a member per method, and registerC(connection,
 //     receiver: C): { dispose(): void }, which binds every method with
 //     connection.on and unbinds them with connection.off. A method that

@@ -137,7 +137,7 @@ type emitter struct {
 // parameters must not shadow.
 var locals = map[string]bool{
 	"connection": true, "receiver": true,
-	"signal": true, "stream": true, "upload": true, "uploading": true, "send": true,
+	"signal": true, "stream": true, "upload": true, "uploading": true, "streamUploading": true, "send": true,
 }
 
 func newEmitter(spec *model.Spec, hubs []*model.Spec, protocol Protocol) (*emitter, error) {
@@ -476,6 +476,14 @@ func (e *emitter) invokeUploads() bool {
 	})
 }
 
+// streamUploads reports whether a stream of the server interface has an
+// upload, for which the file declares streamUploading.
+func (e *emitter) streamUploads() bool {
+	return e.spec.Server != nil && slices.ContainsFunc(e.spec.Server.Methods, func(m model.Method) bool {
+		return m.Kind == model.ServerStream && uploads(m)
+	})
+}
+
 func uploads(m model.Method) bool {
 	return slices.ContainsFunc(m.Params, func(p model.Param) bool { return p.Stream })
 }
@@ -564,14 +572,16 @@ func (e *emitter) call(m model.Method) string {
 		switch {
 		case !m.Params[i].Stream:
 			args = append(args, name)
-		case m.Kind == model.ServerStream:
-			args = append(args, "upload("+name+", () => false)")
 		default:
 			args = append(args, "send("+name+")")
 		}
 	}
 	if m.Kind == model.ServerStream {
-		return "stream(connection.stream<" + e.types.Value(m.Stream) + ">(" + strings.Join(args, ", ") + "), signal)"
+		call := "connection.stream<" + e.types.Value(m.Stream) + ">(" + strings.Join(args, ", ") + ")"
+		if uploads(m) {
+			return "streamUploading((send) => " + call + ", signal)"
+		}
+		return "stream(" + call + ", signal)"
 	}
 	call := "connection.invoke<" + e.result(m) + ">(" + strings.Join(args, ", ") + ")"
 	if uploads(m) {
@@ -604,6 +614,7 @@ func (e *emitter) funcs() template.FuncMap {
 		"streams":       e.streams,
 		"uploads":       e.uploads,
 		"invokeUploads": e.invokeUploads,
+		"streamUploads": e.streamUploads,
 		"own":           func() string { return strings.Join(e.own, ", ") },
 		"typesModule": func() string {
 			return strconv.Quote("./" + strings.TrimSuffix(TypesFileName(e.spec), ".ts") + ".js")

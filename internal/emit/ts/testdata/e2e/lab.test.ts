@@ -248,3 +248,28 @@ test("an upload whose iterable throws fails the invocation", { timeout }, async 
   await assert.rejects(lab.sum(1, failing()), /Sum/);
   assert.equal(await lab.sum(1, [4]), 4); // the connection goes on
 });
+
+test("an endless upload to a stream stops being read when the stream ends", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  let stopped = (): void => {};
+  const finished = new Promise<void>((resolve) => (stopped = resolve));
+  async function* endless(): AsyncGenerator<Point> {
+    try {
+      for (let x = 1; ; x++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield { X: x, Y: 0 };
+      }
+    } finally {
+      stopped();
+    }
+  }
+  const seen: number[] = [];
+  for await (const p of lab.double(endless())) {
+    seen.push(p.X);
+    if (seen.length === 2) {
+      break;
+    }
+  }
+  assert.deepEqual(seen, [2, 4]);
+  await finished; // the generator's finally ran: the proxy let go of it
+});
