@@ -148,6 +148,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	protocol, err := ts.ParseProtocol(tsProtocol)
+	if err == nil && protocol != ts.JSON && tsDir == "" {
+		err = errors.New("hubgen: -ts-protocol is for the TypeScript client: give -ts DIR too")
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2

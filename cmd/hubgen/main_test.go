@@ -73,7 +73,7 @@ func TestUsage(t *testing.T) {
 
 func TestBadUsage(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{{}, {"-nope"}, {"-server", "S", "a", "b"}, {"-server", "S", "-ts", "web", "-ts-protocol", "yaml"}} {
+	for _, args := range [][]string{{}, {"-nope"}, {"-server", "S", "a", "b"}, {"-server", "S", "-ts", "web", "-ts-protocol", "yaml"}, {"-server", "S", "-ts-protocol", "messagepack"}} {
 		if _, errs, code := hubgen(t, dir, args...); code != 2 || errs == "" {
 			t.Errorf("hubgen %q: exit %d, stderr %q", args, code, errs)
 		}

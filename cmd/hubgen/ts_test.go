@@ -153,3 +153,22 @@ func TestTypeScriptSharedProtocols(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }
+
+// TestTypeScriptMessagePack writes the types of the MessagePack protocol
+// with -ts-protocol messagepack: a time.Time is a Date.
+func TestTypeScriptMessagePack(t *testing.T) {
+	dir := module(t, false)
+	pkg := filepath.Join(dir, "clock")
+	if _, errs, code := hubgen(t, pkg, "-server", "ClockHub", "-client", "Clock", "-ts", "../web", "-ts-protocol", "messagepack"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "web", "clockhub.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"// Protocol: MessagePack (-ts-protocol messagepack).", "now(): Promise<Date>;", "showTime(now: Date): void | Promise<void>;"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("no %q in\n%s", want, b)
+		}
+	}
+}
