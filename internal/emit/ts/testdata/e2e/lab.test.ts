@@ -273,3 +273,15 @@ test("an endless upload to a stream stops being read when the stream ends", { ti
   assert.deepEqual(seen, [2, 4]);
   await finished; // the generator's finally ran: the proxy let go of it
 });
+
+test("a stream's iterator answers calls of next made before the last resolved, in order", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  const it = lab.count(3)[Symbol.asyncIterator]();
+  const results = await Promise.all([it.next(), it.next(), it.next(), it.next()]);
+  assert.deepEqual(results, [
+    { value: 0, done: false },
+    { value: 1, done: false },
+    { value: 2, done: false },
+    { value: undefined, done: true },
+  ]);
+});
