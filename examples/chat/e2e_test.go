@@ -2,6 +2,8 @@ package chat_test
 
 import (
 	"bufio"
+	"cmp"
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -198,5 +200,50 @@ func TestClientRefused(t *testing.T) {
 	out, err := exec.Command(build(t, "./client"), "-url", base, "-user", "not a name").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "400 Bad Request") {
 		t.Errorf("client: %v\n%s", err, out)
+	}
+}
+
+// TestPage builds the page's script as a user does (npm run build: tsc
+// type-checks page.ts with the generated ts/chathub.ts, esbuild bundles them
+// with @microsoft/signalr into dist/chat.js), serves it with the example's
+// server, and runs test/page.test.mjs: headless Chromium, driven by
+// playwright-core, opens the page in two tabs, as alice and bob, who talk. It
+// needs Debian's chromium package (/usr/bin/chromium, or $CHROMIUM).
+// $CHAT_SCREENSHOT names a PNG file to keep of alice's tab.
+func TestPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and runs the example in a browser")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the test needs Node 20 or later")
+	}
+	for _, p := range []string{"esbuild", "typescript", "playwright-core", "@microsoft/signalr"} {
+		if _, err := os.Stat(filepath.Join("node_modules", p)); err != nil {
+			t.Fatalf("the example's npm packages are missing (%s): run npm ci --prefix examples/chat", p)
+		}
+	}
+	chromium := cmp.Or(os.Getenv("CHROMIUM"), "/usr/bin/chromium")
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("Chromium is not installed (%v): apt-get install chromium, or set $CHROMIUM", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "npm", "run", "build", "--silent").CombinedOutput(); err != nil {
+		t.Fatalf("npm run build: %v\n%s", err, out)
+	}
+
+	base := startServer(t)
+	screenshot := cmp.Or(os.Getenv("CHAT_SCREENSHOT"), filepath.Join(t.TempDir(), "chat.png"))
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/page.test.mjs")
+	cmd.Env = append(os.Environ(), "CHAT_PAGE="+base, "CHROMIUM="+chromium, "SCREENSHOT="+screenshot)
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	t.Log(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("node --test: %v", err)
+	}
+	if _, err := os.Stat(screenshot); err != nil {
+		t.Errorf("no screenshot: %v", err)
 	}
 }
