@@ -63,15 +63,20 @@ func (h *chatHub) Join(ctx context.Context, name string) error {
 	if err := h.srv.Groups.Add(ctx, conn.ID(), name); err != nil {
 		return err
 	}
+	h.enter(conn, name) // the room's members, for Who and History
+	return h.srv.Clients.OthersInGroup(ctx, name).Joined(ctx, name, conn.UserID())
+}
+
+// enter makes a connection a member of a room, for Who and History.
+func (h *chatHub) enter(conn *hub.Conn, name string) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	r := h.rooms[name]
 	if r == nil {
 		r = &room{members: map[string]string{}}
 		h.rooms[name] = r
 	}
 	r.members[conn.ID()] = conn.UserID()
-	h.mu.Unlock()
-	return h.srv.Clients.OthersInGroup(ctx, name).Joined(ctx, name, conn.UserID())
 }
 
 // Leave takes the caller's connection out of a room.
