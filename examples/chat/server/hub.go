@@ -63,20 +63,28 @@ func (h *chatHub) Join(ctx context.Context, name string) error {
 	if err := h.srv.Groups.Add(ctx, conn.ID(), name); err != nil {
 		return err
 	}
-	h.enter(conn, name) // the room's members, for Who and History
+	if err := h.enter(conn, name); err != nil { // the room's members, for Who and History
+		return err
+	}
 	return h.srv.Clients.OthersInGroup(ctx, name).Joined(ctx, name, conn.UserID())
 }
 
-// enter makes a connection a member of a room, for Who and History.
-func (h *chatHub) enter(conn *hub.Conn, name string) {
+// enter makes a connection a member of a room, for Who and History, unless
+// it has closed: OnDisconnected, which runs once its context has ended, may
+// have taken it out of its rooms already.
+func (h *chatHub) enter(conn *hub.Conn, name string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if err := conn.Context().Err(); err != nil {
+		return err
+	}
 	r := h.rooms[name]
 	if r == nil {
 		r = &room{members: map[string]string{}}
 		h.rooms[name] = r
 	}
 	r.members[conn.ID()] = conn.UserID()
+	return nil
 }
 
 // Leave takes the caller's connection out of a room.
