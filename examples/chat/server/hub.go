@@ -157,6 +157,9 @@ func (h *chatHub) say(ctx context.Context, name, text string) error {
 // Whisper sends text to every connection of a user, and to the sender's, so
 // that the sender's other tabs and devices show it too.
 func (h *chatHub) Whisper(ctx context.Context, user, text string) error {
+	if !userName.MatchString(user) {
+		return hub.Errorf("%q is not a user name", user)
+	}
 	if err := checkText(text); err != nil {
 		return err
 	}

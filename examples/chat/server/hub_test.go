@@ -294,6 +294,9 @@ func TestWhisper(t *testing.T) {
 	if err := alice.Whisper(ctx, "bob", ""); err == nil || !strings.Contains(err.Error(), "needs some text") {
 		t.Errorf("an empty whisper: %v", err)
 	}
+	if err := alice.Whisper(ctx, "", "hello?"); err == nil || !strings.Contains(err.Error(), `"" is not a user name`) {
+		t.Errorf("a whisper to no one: %v", err)
+	}
 }
 
 // TestHistory: a member of a room gets its latest messages as a stream,
