@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	hubgen -server IFACE -client IFACE [-o FILE] [-ts DIR] [-tags TAGS] [-json] [PACKAGE]
+//	hubgen -server IFACE -client IFACE [-o FILE] [-ts DIR] [-tags TAGS] [-json] [-check] [PACKAGE]
 //
 // Run hubgen -h for the details. hubgen is usually run by go generate, from a
 // line in the contract package:
@@ -21,19 +21,23 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hubgen/hubgen/internal/emit/ts"
 	"github.com/hubgen/hubgen/internal/gen"
 	"github.com/hubgen/hubgen/internal/model"
+	"github.com/hubgen/hubgen/internal/version"
 )
 
-const usage = `usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR] [-tags TAGS] [-json] [PACKAGE]
+const usage = `usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR] [-tags TAGS] [-json] [-check] [PACKAGE]
+       hubgen -version
 
 hubgen reads two Go interfaces of PACKAGE (default ".", the directory go generate
 runs in) and writes typed SignalR hub code beside them, in one file:
@@ -60,8 +64,12 @@ On the server interface, a method may instead return iter.Seq2[T, error] alone
 (a stream from the server, which the client stops with break or ctx), and
 parameters of type iter.Seq2[T, error] are streams the client uploads.
 
-The file is written only if its content changed. Problems are reported as
+The file is written only if its content changed, and never over a file
+hubgen did not write (the contract, say). Problems are reported as
 file:line:col: message (HGnnn), all of them, and then nothing is written.
+With -check, or with $HUBGEN_CHECK set (HUBGEN_CHECK=1 go generate ./...,
+in CI), nothing is written either: hubgen exits 1, naming the files, when
+a generated file is not up to date.
 
 With -ts DIR, hubgen also writes a TypeScript client for @microsoft/signalr
 into DIR, as <lower-case server interface, or else client interface>.ts:
@@ -91,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hubgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg gen.Config
-	var asJSON bool
+	var asJSON, showVersion, check bool
 	var tsDir string
 	fs.StringVar(&cfg.Server, "server", "", "the server `interface`, which clients call")
 	fs.StringVar(&cfg.Client, "client", "", "the client `interface`, which the server calls")
@@ -99,6 +107,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Tags, "tags", "", "comma-separated build `tags` for loading the package")
 	fs.StringVar(&tsDir, "ts", "", "also write a TypeScript client for @microsoft/signalr into `directory`")
 	fs.BoolVar(&asJSON, "json", false, "print the model hubgen generates from as JSON, instead of writing Go")
+	fs.BoolVar(&showVersion, "version", false, "print hubgen's version and exit")
+	fs.BoolVar(&check, "check", os.Getenv("HUBGEN_CHECK") != "", "write nothing; exit 1, naming the files, if a generated file is not up to date\n(default true when $HUBGEN_CHECK is set, so that HUBGEN_CHECK=1 go generate ./... checks every directive)")
 	fs.Usage = func() {} // printed below, once
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -109,6 +119,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "hubgen -h explains the flags")
 		return 2
+	}
+	if showVersion {
+		fmt.Fprintln(stdout, version.String())
+		return 0
 	}
 	switch fs.NArg() {
 	case 0:
@@ -147,26 +161,42 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(b)
 		return 0
 	}
-	var tsFile string
-	var tsCode []byte
+	files := []file{{name: res.Output, data: res.Code}}
+	if toStdout {
+		files = nil
+	}
 	if tsDir != "" {
-		tsFile = filepath.Join(tsDir, ts.FileName(res.Spec))
-		if tsCode, err = ts.Generate(res.Spec); err == nil {
-			err = ownedOrAbsent(tsFile)
-		}
+		code, err := ts.Generate(res.Spec)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
+		files = append(files, file{name: filepath.Join(tsDir, ts.FileName(res.Spec)), data: code, flag: "-ts"})
+	}
+	for _, f := range files {
+		if err := f.ownedOrAbsent(); err != nil {
+			fmt.Fprintln(stderr, "hubgen:", err)
+			return 1
+		}
+	}
+	if check {
+		var stale []string
+		for _, f := range files {
+			if !f.current() {
+				stale = append(stale, relative(f.name))
+			}
+		}
+		if len(stale) > 0 {
+			fmt.Fprintf(stderr, "hubgen: not up to date (run go generate): %s\n", strings.Join(stale, ", "))
+			return 1
+		}
+		return 0
 	}
 	if toStdout {
 		stdout.Write(res.Code)
-	} else if err := writeIfChanged(res.Output, res.Code); err != nil {
-		fmt.Fprintln(stderr, "hubgen:", err)
-		return 1
 	}
-	if tsFile != "" {
-		if err := writeIfChanged(tsFile, tsCode); err != nil {
+	for _, f := range files {
+		if err := f.writeIfChanged(); err != nil {
 			fmt.Fprintln(stderr, "hubgen:", err)
 			return 1
 		}
@@ -174,28 +204,56 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// ownedOrAbsent returns an error if the file name exists and hubgen did not
-// write it: its first line is not model.Header.
-func ownedOrAbsent(name string) error {
-	b, err := os.ReadFile(name)
+// A file is one that hubgen generates: its name, its content and the flag
+// that named it, for errors ("" for -o).
+type file struct {
+	name string
+	data []byte
+	flag string
+}
+
+// ownedOrAbsent returns an error if the file exists and hubgen did not write
+// it (its first line is not model.Header): hubgen never overwrites a user's
+// file, such as the contract itself given as -o.
+func (f file) ownedOrAbsent() error {
+	b, err := os.ReadFile(f.name)
 	if errors.Is(err, os.ErrNotExist) || err == nil && bytes.HasPrefix(b, []byte(model.Header+"\n")) {
 		return nil
 	}
+	flag := cmp.Or(f.flag, "-o")
 	if err != nil {
-		return fmt.Errorf("hubgen: -ts: %w", err)
+		return fmt.Errorf("%s: %w", flag, err)
 	}
-	return fmt.Errorf("hubgen: -ts: %s exists, and hubgen did not write it (its first line is not %q); move it, or write into another directory", name, model.Header)
+	return fmt.Errorf("%s: %s exists, and hubgen did not write it (its first line is not %q); move it, or write to another name", flag, relative(f.name), model.Header)
 }
 
-// writeIfChanged writes data to name unless the file already holds exactly
-// data, so that an unchanged file keeps its modification time and the build
-// cache stays warm.
-func writeIfChanged(name string, data []byte) error {
-	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
+// relative returns name relative to the current directory when it is below
+// it, as go vet prints paths.
+func relative(name string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return name
+	}
+	if rel, err := filepath.Rel(wd, name); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return name
+}
+
+// current reports whether the file exists and holds exactly its content.
+func (f file) current() bool {
+	old, err := os.ReadFile(f.name)
+	return err == nil && bytes.Equal(old, f.data)
+}
+
+// writeIfChanged writes the file unless it is current, so that an unchanged
+// file keeps its modification time and the build cache stays warm.
+func (f file) writeIfChanged() error {
+	if f.current() {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(f.name), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(name, data, 0o644)
+	return os.WriteFile(f.name, f.data, 0o644)
 }

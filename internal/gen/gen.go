@@ -14,6 +14,7 @@ import (
 	"github.com/hubgen/hubgen/internal/emit/golang"
 	"github.com/hubgen/hubgen/internal/load"
 	"github.com/hubgen/hubgen/internal/model"
+	"github.com/hubgen/hubgen/internal/version"
 )
 
 // Config is one run of hubgen.
@@ -96,6 +97,7 @@ func generateFrom(pkg *load.Package, cfg Config, out string, onlySpec bool) (*Re
 	if len(ds) > 0 {
 		return nil, ds
 	}
+	spec.Generator = version.Release()
 	res := &Result{Spec: spec, Output: out}
 	if onlySpec {
 		return res, nil

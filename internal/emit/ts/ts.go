@@ -384,23 +384,11 @@ func (e *emitter) call(m model.Method) string {
 	return "connection.invoke<" + e.result(m) + ">(" + strings.Join(args, ", ") + ")"
 }
 
-// source describes what the file was generated from, without paths.
-func source(spec *model.Spec) string {
-	var flags []string
-	if spec.Server != nil {
-		flags = append(flags, "-server "+spec.Server.Name)
-	}
-	if spec.Client != nil {
-		flags = append(flags, "-client "+spec.Client.Name)
-	}
-	return spec.Package.Path + " (" + strings.Join(flags, " ") + ")"
-}
-
 // funcs are the helpers the templates call.
 func (e *emitter) funcs() template.FuncMap {
 	return template.FuncMap{
 		"header":   func() string { return model.Header },
-		"source":   func() string { return source(e.spec) },
+		"source":   func() string { return e.spec.Source() },
 		"module":   func() string { return strconv.Quote(Module) },
 		"imports":  func() string { return strings.Join(e.imports(), ", ") },
 		"decls":    e.decls,
