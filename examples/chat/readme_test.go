@@ -8,7 +8,8 @@ import (
 )
 
 // TestREADMEQuotesTheServer: the Go snippets of the README's chat section
-// are quoted from the server's code as it is, so that they compile.
+// are quoted from the server's and the console client's code as it is, so
+// that they compile.
 func TestREADMEQuotesTheServer(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -20,7 +21,7 @@ func TestREADMEQuotesTheServer(t *testing.T) {
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	var code strings.Builder
-	for _, file := range []string{"server/hub.go", "server/auth.go", "server/main.go"} {
+	for _, file := range []string{"server/hub.go", "server/auth.go", "server/main.go", "client/main.go"} {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
