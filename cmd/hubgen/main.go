@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	hubgen -server IFACE -client IFACE [-o FILE] [-ts DIR] [-tags TAGS] [-json] [-check] [PACKAGE]
+//	hubgen -server IFACE -client IFACE [-o FILE] [-ts DIR [-ts-protocol messagepack]] [-tags TAGS] [-json] [-check] [PACKAGE]
 //
 // Run hubgen -h for the details. hubgen is usually run by go generate, from a
 // line in the contract package:
@@ -36,7 +36,7 @@ import (
 	"github.com/hubgen/hubgen/internal/version"
 )
 
-const usage = `usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR] [-tags TAGS] [-json] [-check] [PACKAGE]
+const usage = `usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR [-ts-protocol messagepack]] [-tags TAGS] [-json] [-check] [PACKAGE]
        hubgen -version
 
 hubgen reads two Go interfaces of PACKAGE (default ".", the directory go generate
@@ -75,8 +75,13 @@ With -ts DIR, hubgen also writes a TypeScript client for @microsoft/signalr
 into DIR, as <lower-case server interface, or else client interface>.ts:
 the interfaces, createIFACEProxy(connection) for the server's,
 registerIFACE(connection, receiver) for the client's, and the types their
-methods reach, as encoding/json writes them. It never overwrites a file
-that hubgen did not write.
+methods reach, as encoding/json writes them. When other go:generate lines
+of the package run hubgen with the same -ts folder, the types of all of
+them go to one file, <package>.types.ts, which each hub's file imports and
+each line writes alike. The types describe the JSON hub protocol; with
+-ts-protocol messagepack, they describe the MessagePack one instead (Go or
+msgpack-tag names, Date, Uint8Array). It never overwrites a file that
+hubgen did not write.
 
 Example, in the contract package:
 
@@ -100,12 +105,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var cfg gen.Config
 	var asJSON, showVersion, check bool
-	var tsDir string
+	var tsDir, tsProtocol string
 	fs.StringVar(&cfg.Server, "server", "", "the server `interface`, which clients call")
 	fs.StringVar(&cfg.Client, "client", "", "the client `interface`, which the server calls")
 	fs.StringVar(&cfg.Output, "o", "", "the output `file`, in the package's directory (a relative name is relative to the current one); - for standard output\n(default: <lower-case server interface, or else client interface>_hubgen.go in the package's directory)")
 	fs.StringVar(&cfg.Tags, "tags", "", "comma-separated build `tags` for loading the package")
 	fs.StringVar(&tsDir, "ts", "", "also write a TypeScript client for @microsoft/signalr into `directory`")
+	fs.StringVar(&tsProtocol, "ts-protocol", "json", "the hub `protocol` the TypeScript types describe: json or messagepack")
 	fs.BoolVar(&asJSON, "json", false, "print the model hubgen generates from as JSON, instead of writing Go")
 	fs.BoolVar(&showVersion, "version", false, "print hubgen's version and exit")
 	fs.BoolVar(&check, "check", os.Getenv("HUBGEN_CHECK") != "", "write nothing; exit 1, naming the files, if a generated file is not up to date\n(default true when $HUBGEN_CHECK is set, so that HUBGEN_CHECK=1 go generate ./... checks every directive)")
@@ -141,6 +147,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.Output = ""
 	}
 
+	protocol, err := ts.ParseProtocol(tsProtocol)
+	if err == nil && protocol != ts.JSON && tsDir == "" {
+		err = errors.New("hubgen: -ts-protocol is for the TypeScript client: give -ts DIR too")
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	cfg.TS, cfg.TSProtocol = tsDir, string(protocol)
 	res, err := gen.Run(cfg, asJSON)
 	if err != nil {
 		if ds, ok := gen.Diagnostics(err); ok {
@@ -166,12 +181,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		files = nil
 	}
 	if tsDir != "" {
-		code, err := ts.Generate(res.Spec)
+		out, err := ts.GenerateShared(res.Spec, res.Hubs, protocol)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
-		files = append(files, file{name: filepath.Join(tsDir, ts.FileName(res.Spec)), data: code, flag: "-ts"})
+		for _, f := range out {
+			files = append(files, file{name: filepath.Join(tsDir, f.Name), data: f.Code, flag: "-ts"})
+		}
 	}
 	for _, f := range files {
 		if err := f.ownedOrAbsent(); err != nil {

@@ -58,7 +58,8 @@ func TestUsage(t *testing.T) {
 		t.Errorf("-h exits with %d, stderr %q", code, errs)
 	}
 	for _, want := range []string{
-		"usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR] [-tags TAGS] [-json] [-check] [PACKAGE]",
+		"usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR [-ts-protocol messagepack]] [-tags TAGS] [-json] [-check] [PACKAGE]",
+		"-ts-protocol protocol",
 		"//go:generate go run github.com/hubgen/hubgen/cmd/hubgen -server ClockHub -client Clock",
 		"//go:generate go tool hubgen -server ClockHub -client Clock",
 		"-tags tags",
@@ -72,7 +73,7 @@ func TestUsage(t *testing.T) {
 
 func TestBadUsage(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{{}, {"-nope"}, {"-server", "S", "a", "b"}} {
+	for _, args := range [][]string{{}, {"-nope"}, {"-server", "S", "a", "b"}, {"-server", "S", "-ts", "web", "-ts-protocol", "yaml"}, {"-server", "S", "-ts-protocol", "messagepack"}} {
 		if _, errs, code := hubgen(t, dir, args...); code != 2 || errs == "" {
 			t.Errorf("hubgen %q: exit %d, stderr %q", args, code, errs)
 		}

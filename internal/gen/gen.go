@@ -35,6 +35,13 @@ type Config struct {
 	Output string
 	// Env is the go command's environment; nil means the process's.
 	Env []string
+	// TS is the folder of the TypeScript client (hubgen -ts), if any.
+	// Relative names are relative to Dir. The package's other hubgen lines
+	// with the same -ts are in Result.Hubs.
+	TS string
+	// TSProtocol is the -ts-protocol of TS ("" is json), which the other
+	// lines writing into TS must share.
+	TSProtocol string
 }
 
 // Result is what a run produced.
@@ -45,6 +52,11 @@ type Result struct {
 	Output string
 	// Code is the generated file; nil when JSONOnly.
 	Code []byte
+	// Hubs are, with Config.TS, the specs of every hub whose TypeScript goes
+	// into that folder: Spec, and those of the contract package's other
+	// //go:generate lines that run hubgen with the same -ts, in the order of
+	// their Source. The TypeScript emitter shares their types.
+	Hubs []*model.Spec
 }
 
 // ErrNoInterface is returned when neither interface is named.
@@ -71,19 +83,22 @@ func Run(cfg Config, onlySpec bool) (*Result, error) {
 	if len(ds) > 0 {
 		return nil, ds.Sorted()
 	}
+	base := cfg.Dir
+	if base == "" {
+		var err error
+		if base, err = filepath.Abs("."); err != nil {
+			return nil, err
+		}
+	}
 	out := cfg.Output
 	switch {
 	case out == "":
 		out = filepath.Join(pkg.Dir, DefaultOutput(cfg.Server, cfg.Client))
 	case !filepath.IsAbs(out):
-		base := cfg.Dir
-		if base == "" {
-			var err error
-			if base, err = filepath.Abs("."); err != nil {
-				return nil, err
-			}
-		}
 		out = filepath.Join(base, out)
+	}
+	if cfg.TS != "" && !filepath.IsAbs(cfg.TS) {
+		cfg.TS = filepath.Join(base, cfg.TS)
 	}
 	if filepath.Dir(out) != filepath.Clean(pkg.Dir) {
 		return nil, fmt.Errorf("hubgen: -o %s: the generated file joins package %s, so it must be in %s", cfg.Output, pkg.Path, pkg.Dir)
@@ -99,6 +114,13 @@ func generateFrom(pkg *load.Package, cfg Config, out string, onlySpec bool) (*Re
 	}
 	spec.Generator = version.Release()
 	res := &Result{Spec: spec, Output: out}
+	if cfg.TS != "" {
+		hubs, err := hubsSharing(pkg, spec, cfg.TS, cfg.TSProtocol)
+		if err != nil {
+			return nil, err
+		}
+		res.Hubs = hubs
+	}
 	if onlySpec {
 		return res, nil
 	}

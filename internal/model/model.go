@@ -33,6 +33,16 @@ type Spec struct {
 // what the file was generated from, without paths, and by which release of
 // hubgen.
 func (s *Spec) Source() string {
+	src := s.Package.Path + " (" + s.Flags() + ")"
+	if s.Generator != "" {
+		src += ", hubgen " + s.Generator
+	}
+	return src
+}
+
+// Flags are the flags that name the spec's interfaces: -server S -client C,
+// or one of them.
+func (s *Spec) Flags() string {
 	var flags []string
 	if s.Server != nil {
 		flags = append(flags, "-server "+s.Server.Name)
@@ -40,11 +50,7 @@ func (s *Spec) Source() string {
 	if s.Client != nil {
 		flags = append(flags, "-client "+s.Client.Name)
 	}
-	src := s.Package.Path + " (" + strings.Join(flags, " ") + ")"
-	if s.Generator != "" {
-		src += ", hubgen " + s.Generator
-	}
-	return src
+	return strings.Join(flags, " ")
 }
 
 // Package is the contract package.

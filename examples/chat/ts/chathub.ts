@@ -2,7 +2,7 @@
 // Source: github.com/hubgen/hubgen/examples/chat (-server ChatHub -client Chat)
 /* eslint-disable */
 
-import type { HubConnection, IStreamResult, Subject } from "@microsoft/signalr";
+import type { HubConnection, IStreamResult, IStreamSubscriber, ISubscription, Subject } from "@microsoft/signalr";
 
 /**
  * ChatHub is what clients may call on the server. Every method but Join and
@@ -21,12 +21,12 @@ export interface ChatHub {
   /** Whisper sends text to every connection of a user, and to the sender's. */
   whisper(user: string, text: string): Promise<void>;
   /** History streams a room's latest messages, oldest first. */
-  history(room: string): IStreamResult<Message>;
+  history(room: string, signal?: AbortSignal): IStreamResult<Message> & AsyncIterable<Message>;
   /**
    * Post says each text the client uploads in a room, as it arrives, and
    * returns how many it said.
    */
-  post(room: string, texts: Subject<string>): Promise<number>;
+  post(room: string, texts: Subject<string> | AsyncIterable<string> | Iterable<string>): Promise<number>;
   /**
    * Who asks every member of a room for its status and returns the
    * members with their answers.
@@ -45,8 +45,8 @@ export function createChatHubProxy(connection: HubConnection): ChatHub {
     leave: (room: string) => connection.invoke<void>("Leave", room),
     send: (room: string, text: string) => connection.invoke<void>("Send", room, text),
     whisper: (user: string, text: string) => connection.invoke<void>("Whisper", user, text),
-    history: (room: string) => connection.stream<Message>("History", room),
-    post: (room: string, texts: Subject<string>) => connection.invoke<number>("Post", room, texts),
+    history: (room: string, signal?: AbortSignal) => stream(connection.stream<Message>("History", room), signal),
+    post: (room: string, texts: Subject<string> | AsyncIterable<string> | Iterable<string>) => uploading((send) => connection.invoke<number>("Post", room, send(texts))),
     who: (room: string) => connection.invoke<Member[] | null>("Who", room),
   };
 }
@@ -91,6 +91,145 @@ export function registerChat(connection: HubConnection, receiver: Chat): { dispo
       }
     },
   };
+}
+
+/**
+ * stream returns a server stream as an IStreamResult and an AsyncIterable.
+ * Subscribe, or start iterating, at once: items that arrive before are
+ * lost. Disposing the subscription, leaving the loop, or aborting signal
+ * cancels the stream, which ends the hub method's ctx; after an abort, the
+ * subscriber's error gets (and the loop throws) signal.reason. onEnd, if
+ * given, runs when a subscription ends.
+ */
+function stream<T>(result: IStreamResult<T>, signal: AbortSignal | undefined, onEnd?: () => void): IStreamResult<T> & AsyncIterable<T> {
+  const subscribe = (subscriber: IStreamSubscriber<T>): ISubscription<T> => {
+    let ended = false;
+    const end = (): void => {
+      ended = true;
+      signal?.removeEventListener("abort", abort);
+      onEnd?.();
+    };
+    const inner = result.subscribe({
+      next: (item: T) => subscriber.next(item),
+      error: (err: unknown) => {
+        end();
+        subscriber.error(err);
+      },
+      complete: () => {
+        end();
+        subscriber.complete();
+      },
+    });
+    const dispose = (): void => {
+      if (!ended) {
+        end();
+        inner.dispose();
+      }
+    };
+    const abort = (): void => {
+      if (!ended) {
+        dispose();
+        subscriber.error(signal?.reason);
+      }
+    };
+    if (signal?.aborted) {
+      abort();
+    } else {
+      signal?.addEventListener("abort", abort);
+    }
+    return { dispose };
+  };
+  return {
+    subscribe,
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const items: T[] = [];
+      let done = false;
+      let failed: { error: unknown } | undefined;
+      let waiting: (() => void)[] = [];
+      const wake = (): void => {
+        const woken = waiting;
+        waiting = [];
+        woken.forEach((resolve) => resolve());
+      };
+      const subscription = subscribe({
+        next: (item: T) => {
+          items.push(item);
+          wake();
+        },
+        error: (err: unknown) => {
+          failed = { error: err };
+          wake();
+        },
+        complete: () => {
+          done = true;
+          wake();
+        },
+      });
+      return {
+        async next(): Promise<IteratorResult<T>> {
+          while (items.length === 0 && !done && failed === undefined) {
+            await new Promise<void>((resolve) => waiting.push(resolve));
+          }
+          if (items.length > 0) {
+            return { value: items.shift() as T, done: false };
+          }
+          if (failed !== undefined) {
+            throw failed.error;
+          }
+          return { value: undefined, done: true };
+        },
+        async return(): Promise<IteratorResult<T>> {
+          done = true;
+          subscription.dispose();
+          return { value: undefined, done: true };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * upload returns what connection.invoke and connection.stream take for an
+ * upload: a Subject as it is, or an observable that sends the items of
+ * items once the call has started, and stops taking them when stop
+ * returns true. An iterable that throws ends the upload with its error.
+ */
+function upload<T>(items: Subject<T> | AsyncIterable<T> | Iterable<T>, stop: () => boolean): unknown {
+  if ("subscribe" in items) {
+    return items;
+  }
+  return {
+    subscribe(observer: IStreamSubscriber<T>): void {
+      void (async () => {
+        try {
+          for await (const item of items) {
+            if (stop()) {
+              return;
+            }
+            observer.next(item);
+          }
+          observer.complete();
+        } catch (err) {
+          observer.error(err);
+        }
+      })();
+    },
+  };
+}
+
+/**
+ * uploading invokes a method with uploads: call starts the invocation, and
+ * send turns each upload into what it passes on. The iterables' items stop
+ * being read when the hub's method has returned.
+ */
+function uploading<R>(call: (send: <T>(items: Subject<T> | AsyncIterable<T> | Iterable<T>) => unknown) => Promise<R>): Promise<R> {
+  let settled = false;
+  const result = call((items) => upload(items, () => settled));
+  const settle = (): void => {
+    settled = true;
+  };
+  result.then(settle, settle);
+  return result;
 }
 
 /** Member is a connection in a room, as Who reports it. */
