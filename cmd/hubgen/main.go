@@ -101,21 +101,10 @@ func main() {
 // run runs hubgen with args and returns the exit code: 0 on success, 1 when
 // the package has problems or a file cannot be written, 2 for bad usage.
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hubgen", flag.ContinueOnError)
+	var f gen.Flags
+	fs := f.FlagSet("hubgen")
 	fs.SetOutput(stderr)
-	var cfg gen.Config
-	var asJSON, showVersion, check bool
-	var tsDir, tsProtocol string
-	fs.StringVar(&cfg.Server, "server", "", "the server `interface`, which clients call")
-	fs.StringVar(&cfg.Client, "client", "", "the client `interface`, which the server calls")
-	fs.StringVar(&cfg.Output, "o", "", "the output `file`, in the package's directory (a relative name is relative to the current one); - for standard output\n(default: <lower-case server interface, or else client interface>_hubgen.go in the package's directory)")
-	fs.StringVar(&cfg.Tags, "tags", "", "comma-separated build `tags` for loading the package")
-	fs.StringVar(&tsDir, "ts", "", "also write a TypeScript client for @microsoft/signalr into `directory`")
-	fs.StringVar(&tsProtocol, "ts-protocol", "json", "the hub `protocol` the TypeScript types describe: json or messagepack")
-	fs.BoolVar(&asJSON, "json", false, "print the model hubgen generates from as JSON, instead of writing Go")
-	fs.BoolVar(&showVersion, "version", false, "print hubgen's version and exit")
-	fs.BoolVar(&check, "check", os.Getenv("HUBGEN_CHECK") != "", "write nothing; exit 1, naming the files, if a generated file is not up to date\n(default true when $HUBGEN_CHECK is set, so that HUBGEN_CHECK=1 go generate ./... checks every directive)")
-	fs.Usage = func() {} // printed below, once
+	cfg := &f.Config
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
@@ -126,7 +115,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hubgen -h explains the flags")
 		return 2
 	}
-	if showVersion {
+	if f.Version {
 		fmt.Fprintln(stdout, version.String())
 		return 0
 	}
@@ -147,16 +136,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.Output = ""
 	}
 
-	protocol, err := ts.ParseProtocol(tsProtocol)
-	if err == nil && protocol != ts.JSON && tsDir == "" {
+	protocol, err := ts.ParseProtocol(cfg.TSProtocol)
+	if err == nil && protocol != ts.JSON && cfg.TS == "" {
 		err = errors.New("hubgen: -ts-protocol is for the TypeScript client: give -ts DIR too")
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	cfg.TS, cfg.TSProtocol = tsDir, string(protocol)
-	res, err := gen.Run(cfg, asJSON)
+	tsDir := cfg.TS
+	cfg.TSProtocol = string(protocol)
+	res, err := gen.Run(*cfg, f.JSON)
 	if err != nil {
 		if ds, ok := gen.Diagnostics(err); ok {
 			wd, _ := os.Getwd()
@@ -167,7 +157,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	if asJSON {
+	if f.JSON {
 		b, err := gen.JSON(res.Spec)
 		if err != nil {
 			fmt.Fprintln(stderr, "hubgen:", err)
@@ -196,7 +186,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	if check {
+	if f.Check {
 		var stale []string
 		for _, f := range files {
 			if !f.current() {

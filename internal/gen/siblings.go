@@ -2,7 +2,6 @@ package gen
 
 import (
 	"cmp"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -81,20 +80,15 @@ func isHubgen(word string) bool {
 
 // parseDirective reads hubgen's arguments as cmd/hubgen does.
 func parseDirective(args []string) (directive, bool) {
-	var d directive
-	fs := flag.NewFlagSet("hubgen", flag.ContinueOnError)
+	var f Flags
+	fs := f.FlagSet("hubgen")
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&d.server, "server", "", "")
-	fs.StringVar(&d.client, "client", "", "")
-	fs.StringVar(&d.output, "o", "", "")
-	fs.StringVar(&d.ts, "ts", "", "")
-	fs.StringVar(&d.protocol, "ts-protocol", "", "")
-	fs.String("tags", "", "")
-	for _, b := range []string{"json", "check", "version"} {
-		fs.Bool(b, false, "")
-	}
 	if err := fs.Parse(args); err != nil || fs.NArg() > 1 || fs.NArg() == 1 && fs.Arg(0) != "." {
-		return d, false
+		return directive{}, false
+	}
+	d := directive{server: f.Server, client: f.Client, output: f.Output, ts: f.TS, protocol: f.TSProtocol}
+	if d.protocol == "json" {
+		d.protocol = "" // the default, as Config.TSProtocol has it
 	}
 	return d, d.ts != "" && (d.server != "" || d.client != "")
 }

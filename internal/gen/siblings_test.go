@@ -34,6 +34,8 @@ func TestParseDirective(t *testing.T) {
 		{[]string{"-ts", "web"}, false},                        // no interface
 		{[]string{"-server", "A", "-ts", "web", "./x"}, false}, // another package
 		{[]string{"-server", "A", "-nosuchflag", "-ts", "web"}, false},
+		// Every flag of the command is one of these (both parse with Flags).
+		{[]string{"-server", "A", "-client", "C", "-o", "x_hubgen.go", "-tags", "t", "-ts", "web", "-ts-protocol", "messagepack", "-check", "-json", "-version"}, true},
 	} {
 		if _, ok := parseDirective(tt.words); ok != tt.ok {
 			t.Errorf("parseDirective(%q): %v, want %v", tt.words, ok, tt.ok)
