@@ -21,7 +21,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -144,7 +143,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	tsDir := cfg.TS
 	cfg.TSProtocol = string(protocol)
 	res, err := gen.Run(*cfg, f.JSON)
 	if err != nil {
@@ -166,22 +164,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(b)
 		return 0
 	}
-	files := []file{{name: res.Output, data: res.Code}}
+	files := res.Files
 	if toStdout {
-		files = nil
-	}
-	if tsDir != "" {
-		out, err := ts.GenerateShared(res.Spec, res.Hubs, protocol)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		for _, f := range out {
-			files = append(files, file{name: filepath.Join(tsDir, f.Name), data: f.Code, flag: "-ts"})
-		}
+		files = files[1:] // the Go file, which goes to standard output
 	}
 	for _, f := range files {
-		if err := f.ownedOrAbsent(); err != nil {
+		if err := ownedOrAbsent(f); err != nil {
 			fmt.Fprintln(stderr, "hubgen:", err)
 			return 1
 		}
@@ -189,8 +177,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if f.Check {
 		var stale []string
 		for _, f := range files {
-			if !f.current() {
-				stale = append(stale, relative(f.name))
+			if !current(f) {
+				stale = append(stale, relative(f.Name))
 			}
 		}
 		if len(stale) > 0 {
@@ -203,7 +191,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(res.Code)
 	}
 	for _, f := range files {
-		if err := f.writeIfChanged(); err != nil {
+		if err := writeIfChanged(f); err != nil {
 			fmt.Fprintln(stderr, "hubgen:", err)
 			return 1
 		}
@@ -211,27 +199,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// A file is one that hubgen generates: its name, its content and the flag
-// that named it, for errors ("" for -o).
-type file struct {
-	name string
-	data []byte
-	flag string
-}
-
 // ownedOrAbsent returns an error if the file exists and hubgen did not write
 // it (its first line is not model.Header): hubgen never overwrites a user's
 // file, such as the contract itself given as -o.
-func (f file) ownedOrAbsent() error {
-	b, err := os.ReadFile(f.name)
+func ownedOrAbsent(f gen.File) error {
+	b, err := os.ReadFile(f.Name)
 	if errors.Is(err, os.ErrNotExist) || err == nil && bytes.HasPrefix(b, []byte(model.Header+"\n")) {
 		return nil
 	}
-	flag := cmp.Or(f.flag, "-o")
+	flag := f.Flag
 	if err != nil {
 		return fmt.Errorf("%s: %w", flag, err)
 	}
-	return fmt.Errorf("%s: %s exists, and hubgen did not write it (its first line is not %q); move it, or write to another name", flag, relative(f.name), model.Header)
+	return fmt.Errorf("%s: %s exists, and hubgen did not write it (its first line is not %q); move it, or write to another name", flag, relative(f.Name), model.Header)
 }
 
 // relative returns name relative to the current directory when it is below
@@ -248,19 +228,19 @@ func relative(name string) string {
 }
 
 // current reports whether the file exists and holds exactly its content.
-func (f file) current() bool {
-	old, err := os.ReadFile(f.name)
-	return err == nil && bytes.Equal(old, f.data)
+func current(f gen.File) bool {
+	old, err := os.ReadFile(f.Name)
+	return err == nil && bytes.Equal(old, f.Code)
 }
 
 // writeIfChanged writes the file unless it is current, so that an unchanged
 // file keeps its modification time and the build cache stays warm.
-func (f file) writeIfChanged() error {
-	if f.current() {
+func writeIfChanged(f gen.File) error {
+	if current(f) {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(f.name), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(f.Name), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(f.name, f.data, 0o644)
+	return os.WriteFile(f.Name, f.Code, 0o644)
 }

@@ -1,5 +1,7 @@
-// Package gen runs hubgen's pipeline: load the contract package, analyze the
-// interfaces, and emit the Go file. It writes nothing; cmd/hubgen does.
+// Package gen runs hubgen's pipeline, one way: load the contract package,
+// analyze the interfaces into the model, and emit every file from it, the Go
+// file and, with -ts, the TypeScript (Result.Files). It writes nothing;
+// cmd/hubgen parses the flags (Flags) and writes the files.
 package gen
 
 import (
@@ -12,6 +14,7 @@ import (
 	"github.com/hubgen/hubgen/internal/analyze"
 	"github.com/hubgen/hubgen/internal/diag"
 	"github.com/hubgen/hubgen/internal/emit/golang"
+	"github.com/hubgen/hubgen/internal/emit/ts"
 	"github.com/hubgen/hubgen/internal/load"
 	"github.com/hubgen/hubgen/internal/model"
 	"github.com/hubgen/hubgen/internal/version"
@@ -50,13 +53,26 @@ type Result struct {
 	Spec *model.Spec
 	// Output is the absolute name of the file to write.
 	Output string
-	// Code is the generated file; nil when JSONOnly.
+	// Code is the generated Go file; nil when Run was asked for the spec
+	// only.
 	Code []byte
+	// Files are every file the run generates, the Go file first and then,
+	// with Config.TS, the TypeScript; nil when Run was asked for the spec
+	// only. The command writes them; nothing else generates.
+	Files []File
 	// Hubs are, with Config.TS, the specs of every hub whose TypeScript goes
 	// into that folder: Spec, and those of the contract package's other
 	// //go:generate lines that run hubgen with the same -ts, in the order of
 	// their Source. The TypeScript emitter shares their types.
 	Hubs []*model.Spec
+}
+
+// File is a generated file: its absolute name, its content, and the flag
+// that names where it goes (-o or -ts), for messages about it.
+type File struct {
+	Name string
+	Code []byte
+	Flag string
 }
 
 // ErrNoInterface is returned when neither interface is named.
@@ -129,6 +145,20 @@ func generateFrom(pkg *load.Package, cfg Config, out string, onlySpec bool) (*Re
 		return nil, err
 	}
 	res.Code = code
+	res.Files = []File{{Name: out, Code: code, Flag: "-o"}}
+	if cfg.TS != "" {
+		protocol, err := ts.ParseProtocol(cfg.TSProtocol)
+		if err != nil {
+			return nil, err
+		}
+		files, err := ts.GenerateShared(spec, res.Hubs, protocol)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			res.Files = append(res.Files, File{Name: filepath.Join(cfg.TS, f.Name), Code: f.Code, Flag: "-ts"})
+		}
+	}
 	return res, nil
 }
 
