@@ -34,6 +34,23 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // result, as the ASP.NET Core functional tests' server does; so do its raw
 // echo endpoint at $HUB_URL/echo and its redirects (mountFunctional).
 func TestOfficialClient(t *testing.T) {
+	officialClient(t, func(backend string) string { return backend })
+}
+
+// TestOfficialClientBehindNginx runs the same suite through a real nginx
+// configured with the README's snippet (see nginx_test.go): every transport,
+// redirect and keep-alive case behind the reverse proxy that the README tells
+// users to put in front of their hubs.
+func TestOfficialClientBehindNginx(t *testing.T) {
+	officialClient(t, func(backend string) string { return startNginx(t, backend) })
+}
+
+// officialClient runs the Node suite against the hubs, at the URL that via
+// returns for the hubs' own base URL.
+func officialClient(t *testing.T, via func(backend string) string) {
+	if testing.Short() {
+		t.Skip("-short: runs the official client in Node")
+	}
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatalf("node (v20 or later) is needed to run the official client: %v", err)
@@ -75,7 +92,7 @@ func TestOfficialClient(t *testing.T) {
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec")
 	cmd.Dir = "node"
-	cmd.Env = append(os.Environ(), "HUB_URL="+ts.URL, "PROXY_URL="+stateful.proxy.URL())
+	cmd.Env = append(os.Environ(), "HUB_URL="+via(ts.URL), "PROXY_URL="+stateful.proxy.URL())
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 5 * time.Second
 	runErr := cmd.Run()

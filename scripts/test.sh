@@ -24,17 +24,16 @@ $staticcheck ./...
 (cd bench && go vet ./... && $staticcheck ./...)
 
 echo "== generated code is up to date"
-go generate ./examples/...
-if ! git diff --exit-code -- examples; then
-  echo "go generate changed the committed generated code: commit its output"; exit 1
-fi
+# hubgen -check (HUBGEN_CHECK) writes nothing and names the stale files.
+HUBGEN_CHECK=1 go generate ./examples/...
 
 echo "== go test -race"
 go test -race -count=1 ./...
-(cd bench && go build ./...)
+(cd bench && go build -o /dev/null ./...)
 
 # Each fuzz target runs on its seed corpus with the tests above; here each also
-# fuzzes for a short while (FUZZTIME, 5 s by default): about half a minute.
+# fuzzes for a short while (FUZZTIME, 5 s by default); with the instrumented
+# build each target needs, about two and a half minutes on 2 cores.
 echo "== go test -fuzz"
 for file in $(grep -l '^func Fuzz' $(git ls-files --cached --others --exclude-standard '*_test.go')); do
   for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do

@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	hubgen -server IFACE -client IFACE [-o FILE] [-ts DIR] [-tags TAGS] [-json] [PACKAGE]
+//	hubgen -server IFACE -client IFACE [-o FILE] [-ts DIR [-ts-protocol messagepack]] [-tags TAGS] [-json] [-check] [PACKAGE]
 //
 // Run hubgen -h for the details. hubgen is usually run by go generate, from a
 // line in the contract package:
@@ -27,13 +27,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hubgen/hubgen/internal/emit/ts"
 	"github.com/hubgen/hubgen/internal/gen"
 	"github.com/hubgen/hubgen/internal/model"
+	"github.com/hubgen/hubgen/internal/version"
 )
 
-const usage = `usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR] [-tags TAGS] [-json] [PACKAGE]
+const usage = `usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR [-ts-protocol messagepack]] [-tags TAGS] [-json] [-check] [PACKAGE]
+       hubgen -version
 
 hubgen reads two Go interfaces of PACKAGE (default ".", the directory go generate
 runs in) and writes typed SignalR hub code beside them, in one file:
@@ -60,15 +63,24 @@ On the server interface, a method may instead return iter.Seq2[T, error] alone
 (a stream from the server, which the client stops with break or ctx), and
 parameters of type iter.Seq2[T, error] are streams the client uploads.
 
-The file is written only if its content changed. Problems are reported as
+The file is written only if its content changed, and never over a file
+hubgen did not write (the contract, say). Problems are reported as
 file:line:col: message (HGnnn), all of them, and then nothing is written.
+With -check, or with $HUBGEN_CHECK set (HUBGEN_CHECK=1 go generate ./...,
+in CI), nothing is written either: hubgen exits 1, naming the files, when
+a generated file is not up to date.
 
 With -ts DIR, hubgen also writes a TypeScript client for @microsoft/signalr
 into DIR, as <lower-case server interface, or else client interface>.ts:
 the interfaces, createIFACEProxy(connection) for the server's,
 registerIFACE(connection, receiver) for the client's, and the types their
-methods reach, as encoding/json writes them. It never overwrites a file
-that hubgen did not write.
+methods reach, as encoding/json writes them. When other go:generate lines
+of the package run hubgen with the same -ts folder, the types of all of
+them go to one file, <package>.types.ts, which each hub's file imports and
+each line writes alike. The types describe the JSON hub protocol; with
+-ts-protocol messagepack, they describe the MessagePack one instead (Go or
+msgpack-tag names, Date, Uint8Array). It never overwrites a file that
+hubgen did not write.
 
 Example, in the contract package:
 
@@ -88,18 +100,10 @@ func main() {
 // run runs hubgen with args and returns the exit code: 0 on success, 1 when
 // the package has problems or a file cannot be written, 2 for bad usage.
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hubgen", flag.ContinueOnError)
+	var f gen.Flags
+	fs := f.FlagSet("hubgen")
 	fs.SetOutput(stderr)
-	var cfg gen.Config
-	var asJSON bool
-	var tsDir string
-	fs.StringVar(&cfg.Server, "server", "", "the server `interface`, which clients call")
-	fs.StringVar(&cfg.Client, "client", "", "the client `interface`, which the server calls")
-	fs.StringVar(&cfg.Output, "o", "", "the output `file`, in the package's directory (a relative name is relative to the current one); - for standard output\n(default: <lower-case server interface, or else client interface>_hubgen.go in the package's directory)")
-	fs.StringVar(&cfg.Tags, "tags", "", "comma-separated build `tags` for loading the package")
-	fs.StringVar(&tsDir, "ts", "", "also write a TypeScript client for @microsoft/signalr into `directory`")
-	fs.BoolVar(&asJSON, "json", false, "print the model hubgen generates from as JSON, instead of writing Go")
-	fs.Usage = func() {} // printed below, once
+	cfg := &f.Config
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
@@ -109,6 +113,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "hubgen -h explains the flags")
 		return 2
+	}
+	if f.Version {
+		fmt.Fprintln(stdout, version.String())
+		return 0
 	}
 	switch fs.NArg() {
 	case 0:
@@ -127,7 +135,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.Output = ""
 	}
 
-	res, err := gen.Run(cfg, asJSON)
+	protocol, err := ts.ParseProtocol(cfg.TSProtocol)
+	if err == nil && protocol != ts.JSON && cfg.TS == "" {
+		err = errors.New("hubgen: -ts-protocol is for the TypeScript client: give -ts DIR too")
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	cfg.TSProtocol = string(protocol)
+	res, err := gen.Run(*cfg, f.JSON)
 	if err != nil {
 		if ds, ok := gen.Diagnostics(err); ok {
 			wd, _ := os.Getwd()
@@ -138,7 +155,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	if asJSON {
+	if f.JSON {
 		b, err := gen.JSON(res.Spec)
 		if err != nil {
 			fmt.Fprintln(stderr, "hubgen:", err)
@@ -147,26 +164,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(b)
 		return 0
 	}
-	var tsFile string
-	var tsCode []byte
-	if tsDir != "" {
-		tsFile = filepath.Join(tsDir, ts.FileName(res.Spec))
-		if tsCode, err = ts.Generate(res.Spec); err == nil {
-			err = ownedOrAbsent(tsFile)
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, err)
+	files := res.Files
+	if toStdout {
+		files = files[1:] // the Go file, which goes to standard output
+	}
+	for _, f := range files {
+		if err := ownedOrAbsent(f); err != nil {
+			fmt.Fprintln(stderr, "hubgen:", err)
 			return 1
 		}
 	}
+	if f.Check {
+		var stale []string
+		for _, f := range files {
+			if !current(f) {
+				stale = append(stale, relative(f.Name))
+			}
+		}
+		if len(stale) > 0 {
+			fmt.Fprintf(stderr, "hubgen: not up to date (run go generate): %s\n", strings.Join(stale, ", "))
+			return 1
+		}
+		return 0
+	}
 	if toStdout {
 		stdout.Write(res.Code)
-	} else if err := writeIfChanged(res.Output, res.Code); err != nil {
-		fmt.Fprintln(stderr, "hubgen:", err)
-		return 1
 	}
-	if tsFile != "" {
-		if err := writeIfChanged(tsFile, tsCode); err != nil {
+	for _, f := range files {
+		if err := writeIfChanged(f); err != nil {
 			fmt.Fprintln(stderr, "hubgen:", err)
 			return 1
 		}
@@ -174,28 +199,48 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// ownedOrAbsent returns an error if the file name exists and hubgen did not
-// write it: its first line is not model.Header.
-func ownedOrAbsent(name string) error {
-	b, err := os.ReadFile(name)
+// ownedOrAbsent returns an error if the file exists and hubgen did not write
+// it (its first line is not model.Header): hubgen never overwrites a user's
+// file, such as the contract itself given as -o.
+func ownedOrAbsent(f gen.File) error {
+	b, err := os.ReadFile(f.Name)
 	if errors.Is(err, os.ErrNotExist) || err == nil && bytes.HasPrefix(b, []byte(model.Header+"\n")) {
 		return nil
 	}
+	flag := f.Flag
 	if err != nil {
-		return fmt.Errorf("hubgen: -ts: %w", err)
+		return fmt.Errorf("%s: %w", flag, err)
 	}
-	return fmt.Errorf("hubgen: -ts: %s exists, and hubgen did not write it (its first line is not %q); move it, or write into another directory", name, model.Header)
+	return fmt.Errorf("%s: %s exists, and hubgen did not write it (its first line is not %q); move it, or write to another name", flag, relative(f.Name), model.Header)
 }
 
-// writeIfChanged writes data to name unless the file already holds exactly
-// data, so that an unchanged file keeps its modification time and the build
-// cache stays warm.
-func writeIfChanged(name string, data []byte) error {
-	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
+// relative returns name relative to the current directory when it is below
+// it, as go vet prints paths.
+func relative(name string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return name
+	}
+	if rel, err := filepath.Rel(wd, name); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return name
+}
+
+// current reports whether the file exists and holds exactly its content.
+func current(f gen.File) bool {
+	old, err := os.ReadFile(f.Name)
+	return err == nil && bytes.Equal(old, f.Code)
+}
+
+// writeIfChanged writes the file unless it is current, so that an unchanged
+// file keeps its modification time and the build cache stays warm.
+func writeIfChanged(f gen.File) error {
+	if current(f) {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(f.Name), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(name, data, 0o644)
+	return os.WriteFile(f.Name, f.Code, 0o644)
 }

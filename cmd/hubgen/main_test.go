@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,8 @@ func TestUsage(t *testing.T) {
 		t.Errorf("-h exits with %d, stderr %q", code, errs)
 	}
 	for _, want := range []string{
-		"usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR] [-tags TAGS] [-json] [PACKAGE]",
+		"usage: hubgen [-server IFACE] [-client IFACE] [-o FILE] [-ts DIR [-ts-protocol messagepack]] [-tags TAGS] [-json] [-check] [PACKAGE]",
+		"-ts-protocol protocol",
 		"//go:generate go run github.com/hubgen/hubgen/cmd/hubgen -server ClockHub -client Clock",
 		"//go:generate go tool hubgen -server ClockHub -client Clock",
 		"-tags tags",
@@ -71,7 +73,7 @@ func TestUsage(t *testing.T) {
 
 func TestBadUsage(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{{}, {"-nope"}, {"-server", "S", "a", "b"}} {
+	for _, args := range [][]string{{}, {"-nope"}, {"-server", "S", "a", "b"}, {"-server", "S", "-ts", "web", "-ts-protocol", "yaml"}, {"-server", "S", "-ts-protocol", "messagepack"}} {
 		if _, errs, code := hubgen(t, dir, args...); code != 2 || errs == "" {
 			t.Errorf("hubgen %q: exit %d, stderr %q", args, code, errs)
 		}
@@ -181,6 +183,74 @@ func TestOutput(t *testing.T) {
 	}
 }
 
+// TestOutputNotOurs checks that hubgen never overwrites a file it did not
+// write: the contract itself given as -o, or a user's file in -ts's folder.
+func TestOutputNotOurs(t *testing.T) {
+	dir := module(t, false)
+	contractFile := filepath.Join(dir, "clock/clock.go")
+	_, errs, code := hubgen(t, dir, "-server", "ClockHub", "-client", "Clock", "-o", "clock/clock.go", "./clock")
+	if code != 1 || !strings.Contains(errs, "hubgen: -o: clock/clock.go exists, and hubgen did not write it") {
+		t.Errorf("-o the contract: exit %d: %s", code, errs)
+	}
+	if b, err := os.ReadFile(contractFile); err != nil || string(b) != contract {
+		t.Errorf("the contract changed (%v):\n%s", err, b)
+	}
+	testmod.Write(t, filepath.Join(dir, "ts/clockhub.ts"), "// mine\n")
+	_, errs, code = hubgen(t, dir, "-server", "ClockHub", "-client", "Clock", "-ts", "ts", "./clock")
+	if code != 1 || !strings.Contains(errs, "hubgen: -ts: ts/clockhub.ts exists, and hubgen did not write it") {
+		t.Errorf("-ts over a user's file: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "clock/clockhub_hubgen.go")); !os.IsNotExist(err) {
+		t.Errorf("a refused run wrote the Go file: %v", err)
+	}
+}
+
+// TestCheck runs -check (and HUBGEN_CHECK) on a fresh tree, on a stale one
+// and on one missing a file: it writes nothing and fails naming the files
+// that are not up to date.
+func TestCheck(t *testing.T) {
+	dir := module(t, false)
+	args := []string{"-server", "ClockHub", "-client", "Clock", "-ts", "ts", "./clock"}
+	goFile, tsFile := filepath.Join(dir, "clock/clockhub_hubgen.go"), filepath.Join(dir, "ts/clockhub.ts")
+	if _, errs, code := hubgen(t, dir, append([]string{"-check"}, args...)...); code != 1 || !strings.Contains(errs, "not up to date") {
+		t.Errorf("-check before generating: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(goFile); !os.IsNotExist(err) {
+		t.Fatalf("-check wrote a file: %v", err)
+	}
+	if _, errs, code := hubgen(t, dir, args...); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if _, errs, code := hubgen(t, dir, append([]string{"-check"}, args...)...); code != 0 {
+		t.Errorf("-check after generating: exit %d: %s", code, errs)
+	}
+	fresh, err := os.ReadFile(tsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := strings.Replace(string(fresh), "now(): Promise<string>;", "now(): Promise<number>;", 1)
+	testmod.Write(t, tsFile, stale)
+	for _, check := range []func() (string, int){
+		func() (string, int) {
+			_, errs, code := hubgen(t, dir, append([]string{"-check"}, args...)...)
+			return errs, code
+		},
+		func() (string, int) {
+			t.Setenv("HUBGEN_CHECK", "1")
+			_, errs, code := hubgen(t, dir, args...)
+			return errs, code
+		},
+	} {
+		errs, code := check()
+		if code != 1 || errs != "hubgen: not up to date (run go generate): ts/clockhub.ts\n" {
+			t.Errorf("stale TypeScript: exit %d: %q", code, errs)
+		}
+	}
+	if b, _ := os.ReadFile(tsFile); string(b) != stale {
+		t.Error("-check rewrote the stale file")
+	}
+}
+
 func TestTags(t *testing.T) {
 	dir := module(t, false)
 	testmod.Write(t, filepath.Join(dir, "clock/extra.go"), "//go:build extra\n\npackage clock\n\nimport \"context\"\n\n// Extra exists with -tags extra.\ntype Extra interface {\n\tE(ctx context.Context) error\n}\n")
@@ -206,4 +276,16 @@ func TestGoTool(t *testing.T) {
 		t.Fatal(err)
 	}
 	testmod.Go(t, dir, "vet", "./...")
+	// The module replaces hubgen with a directory: a development build,
+	// which claims no release.
+	if out := testmod.Go(t, dir, "tool", "hubgen", "-version"); !strings.HasPrefix(out, "hubgen (devel") || !strings.Contains(out, runtime.Version()) {
+		t.Errorf("go tool hubgen -version printed %q", out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, errs, code := hubgen(t, t.TempDir(), "-version")
+	if code != 0 || errs != "" || !strings.HasPrefix(out, "hubgen ") || !strings.HasSuffix(out, runtime.Version()+"\n") {
+		t.Errorf("-version: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
 }

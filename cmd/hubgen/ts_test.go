@@ -78,3 +78,97 @@ func TestTypeScript(t *testing.T) {
 		t.Error("wrote the Go file although the TypeScript could not be written")
 	}
 }
+
+// TestTypeScriptShared runs the two hubgen lines of a package whose hubs
+// write into one -ts folder, each alone as go generate runs them: the types
+// go to clock.types.ts, which both lines write alike, and after both, -check
+// finds every file up to date.
+func TestTypeScriptShared(t *testing.T) {
+	dir := module(t, false)
+	pkg := filepath.Join(dir, "clock")
+	testmod.Write(t, filepath.Join(pkg, "gen.go"), `package clock
+
+//go:generate go tool hubgen -server ClockHub -client Clock -ts ../web
+//go:generate go tool hubgen -server AlarmHub -ts ../web
+
+import (
+	"context"
+	"time"
+)
+
+// Alarm rings at a time.
+type Alarm struct {
+	At time.Time `+"`json:\"at\"`"+`
+}
+
+// AlarmHub sets alarms.
+type AlarmHub interface {
+	Set(ctx context.Context, a Alarm) error
+	List(ctx context.Context) ([]Alarm, error)
+}
+`)
+	// The types file's content depends on every line, whichever runs.
+	var types []byte
+	for _, args := range [][]string{
+		{"-server", "ClockHub", "-client", "Clock", "-ts", "../web"},
+		{"-server", "AlarmHub", "-ts", "../web"},
+	} {
+		if _, errs, code := hubgen(t, pkg, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "web", "clock.types.ts"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if types != nil && !bytes.Equal(b, types) {
+			t.Errorf("%v rewrote clock.types.ts:\n%s\nwas\n%s", args, b, types)
+		}
+		types = b
+	}
+	for _, want := range []string{"export interface Alarm {", "export interface AlarmInput {"} {
+		if !bytes.Contains(types, []byte(want)) {
+			t.Errorf("no %q in clock.types.ts:\n%s", want, types)
+		}
+	}
+	alarms, err := os.ReadFile(filepath.Join(dir, "web", "alarmhub.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `import type { Alarm, AlarmInput } from "./clock.types.js";`; !bytes.Contains(alarms, []byte(want)) {
+		t.Errorf("no %q in alarmhub.ts:\n%s", want, alarms)
+	}
+	if _, errs, code := hubgen(t, pkg, "-check", "-server", "ClockHub", "-client", "Clock", "-ts", "../web"); code != 0 {
+		t.Errorf("-check: exit %d: %s", code, errs)
+	}
+}
+
+// TestTypeScriptSharedProtocols refuses two lines that write types for
+// different protocols into one folder, whose shared types would differ.
+func TestTypeScriptSharedProtocols(t *testing.T) {
+	dir := module(t, false)
+	pkg := filepath.Join(dir, "clock")
+	testmod.Write(t, filepath.Join(pkg, "gen.go"), "package clock\n\n//go:generate go tool hubgen -server ClockHub -ts ../web\n//go:generate go tool hubgen -client Clock -ts ../web -ts-protocol messagepack\n")
+	_, errs, code := hubgen(t, pkg, "-server", "ClockHub", "-ts", "../web")
+	if code != 1 || !strings.Contains(errs, "gen.go:4 writes TypeScript for -ts-protocol messagepack into the same folder") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+// TestTypeScriptMessagePack writes the types of the MessagePack protocol
+// with -ts-protocol messagepack: a time.Time is a Date.
+func TestTypeScriptMessagePack(t *testing.T) {
+	dir := module(t, false)
+	pkg := filepath.Join(dir, "clock")
+	if _, errs, code := hubgen(t, pkg, "-server", "ClockHub", "-client", "Clock", "-ts", "../web", "-ts-protocol", "messagepack"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "web", "clockhub.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"// Protocol: MessagePack (-ts-protocol messagepack).", "now(): Promise<Date>;", "showTime(now: Date): void | Promise<void>;"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("no %q in\n%s", want, b)
+		}
+	}
+}

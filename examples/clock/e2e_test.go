@@ -132,6 +132,48 @@ func TestOfficialClient(t *testing.T) {
 	}
 }
 
+// TestNodeConsole builds node/watch.ts as the README says (npm run node: tsc
+// checks it with the generated ts/clockhub.ts under nodenext, esbuild bundles
+// them into dist/watch.mjs with the npm packages left external) and runs it
+// with Node against the example's server: it prints the server's time, then
+// the times the worker shows, and exits 0 on Ctrl-C.
+func TestNodeConsole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and runs the example")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the test needs Node 20 or later")
+	}
+	for _, p := range []string{"esbuild", "typescript", "@types/node", "@microsoft/signalr"} {
+		if _, err := os.Stat(filepath.Join("node_modules", p)); err != nil {
+			t.Fatalf("the example's npm packages are missing (%s): run npm ci --prefix examples/clock", p)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "npm", "run", "node", "--silent").CombinedOutput(); err != nil {
+		t.Fatalf("npm run node: %v\n%s", err, out)
+	}
+	cmd := exec.CommandContext(ctx, node, "dist/watch.mjs", startServer(t))
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := lines(stdout, func(s string) { t.Log("node: " + s) })
+	await(t, out, regexp.MustCompile(`^connected; the server's time is \d\d:\d\d:\d\d$`))
+	clock := regexp.MustCompile(`^\d\d:\d\d:\d\d$`)
+	await(t, out, clock)
+	await(t, out, clock)
+	cmd.Process.Signal(os.Interrupt)
+	for range out {
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the Node client after Ctrl-C: %v", err)
+	}
+}
+
 // TestPage builds the page's script as run.sh does (npm run build: tsc
 // type-checks page.ts with the generated ts/clockhub.ts, esbuild bundles them
 // with @microsoft/signalr into dist/clock.js), serves it with the example's

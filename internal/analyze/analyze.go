@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hubgen/hubgen/internal/diag"
 	"github.com/hubgen/hubgen/internal/load"
@@ -52,6 +54,9 @@ func Analyze(p *load.Package, cfg Config) (*model.Spec, diag.List) {
 	}
 	if cfg.Client != "" {
 		spec.Client, clientPos = a.iface(cfg.Client, clientSide)
+	}
+	if spec.Server != nil && spec.Client != nil && hubLike(cfg.Client) && !hubLike(cfg.Server) {
+		a.errorf(clientPos, diag.Swapped, "-client %s: %s is named like a hub, and -server %s is not: are -server and -client swapped? -server names what clients call on the hub, -client what the hub calls on clients", cfg.Client, cfg.Client, cfg.Server)
 	}
 	spec.Names = model.NamesFor(cfg.Server, cfg.Client)
 	a.names(spec.Names, cfg, serverPos, clientPos)
@@ -113,6 +118,10 @@ func (a *analyzer) iface(name string, s side) (*model.Interface, token.Pos) {
 	}
 	if hasTypeParams(tn.Type()) {
 		a.errorf(pos, diag.Generic, "%s %s: %s has type parameters; hub interfaces cannot be generic", s.flag(), name, name)
+		return nil, pos
+	}
+	if !tn.Exported() {
+		a.errorf(pos, diag.UnexportedIface, "%s %s: %s is not exported; the generated New%sServer and the other names would be exported and expose it: export it (%s)", s.flag(), name, name, name, exported(name))
 		return nil, pos
 	}
 	if it.NumMethods() == 0 {
@@ -200,4 +209,14 @@ func typeKind(t types.Type) string {
 		return t.Name()
 	}
 	return "non-interface"
+}
+
+// hubLike reports whether an interface's name says it is a hub's, as
+// ClockHub and IChatHub do.
+func hubLike(name string) bool { return strings.HasSuffix(name, "Hub") }
+
+// exported returns name with its first letter in upper case.
+func exported(name string) string {
+	r, size := utf8.DecodeRuneInString(name)
+	return string(unicode.ToUpper(r)) + name[size:]
 }

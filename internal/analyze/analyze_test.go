@@ -119,7 +119,7 @@ var table = []tableCase{
 	{
 		name: "wire types",
 		src: `type ID string
-type Node struct { Next *Node; Kids []Node; hidden chan int; Skip func() ` + "`json:\"-\"`" + ` }
+type Node struct { Next *Node; Kids []Node; hidden chan int; Skip func() ` + "`json:\"-\" msgpack:\"-\"`" + ` }
 type Stamp struct{ C chan int }
 func (*Stamp) UnmarshalJSON([]byte) error { return nil }
 func (Stamp) MarshalJSON() ([]byte, error) { return nil, nil }
@@ -140,6 +140,14 @@ type S interface {
 	{name: "constraint", src: `type S interface{ ~int }`, server: "S", codes: []diag.Code{diag.NotInterface}},
 	{name: "generic", src: `type S[T any] interface{ M(ctx context.Context, v T) error }`, server: "S", codes: []diag.Code{diag.Generic}},
 	{name: "empty", src: `type S interface{}`, client: "S", codes: []diag.Code{diag.NoMethods}},
+	{name: "unexported interface", src: `type s interface{ M(ctx context.Context) error }`, server: "s", codes: []diag.Code{diag.UnexportedIface}},
+	{name: "swapped", src: `type ClockHub interface{ Now(ctx context.Context) (int, error) }; type Clock interface{ Show(ctx context.Context, n int) error }`, server: "Clock", client: "ClockHub", codes: []diag.Code{diag.Swapped}},
+	{name: "not swapped", src: `type ClockHub interface{ Now(ctx context.Context) (int, error) }; type Clock interface{ Show(ctx context.Context, n int) error }`, server: "ClockHub", client: "Clock"},
+	{name: "two hubs", src: `type AHub interface{ A(ctx context.Context) error }; type BHub interface{ B(ctx context.Context) error }`, server: "AHub", client: "BHub"},
+	{name: "no field crosses", src: `type O struct{ a, b int }; type S interface{ M(ctx context.Context, o O) error }`, server: "S", codes: []diag.Code{diag.NotWire}},
+	{name: "empty struct", src: `type O struct{}; type S interface{ M(ctx context.Context, o O) error }`, server: "S"},
+	{name: "json-only tag", src: `type O struct{ N int; C chan int ` + "`json:\"-\"`" + ` }; type S interface{ M(ctx context.Context, o O) error }`, server: "S", codes: []diag.Code{diag.NotWire}},
+	{name: "tagged for both", src: `type O struct{ N int; C chan int ` + "`json:\"-\" msgpack:\"-\"`" + ` }; type S interface{ M(ctx context.Context, o O) error }`, server: "S"},
 	{name: "unexported", src: `type S interface{ m(ctx context.Context) error }`, server: "S", codes: []diag.Code{diag.Unexported}},
 	{name: "no ctx", src: `type S interface{ M(n int) error }`, server: "S", codes: []diag.Code{diag.NoContext}},
 	{name: "no params", src: `type S interface{ M() error }`, server: "S", codes: []diag.Code{diag.NoContext}},
@@ -293,7 +301,7 @@ type S interface { M(ctx context.Context, a Alias, b map[ID][]*time.Time, c Pair
 func TestPositions(t *testing.T) {
 	p := check(t, "type S interface {\n\tM(ctx context.Context, ok int, bad chan int) error\n}")
 	_, ds := Analyze(p, Config{Server: "S"})
-	if len(ds) != 1 || ds[0].String() != "c.go:8:33: method M: parameter bad has type chan int; channels cannot cross the wire (HG020)" {
+	if len(ds) != 1 || ds[0].String() != "c.go:8:33: method M: parameter bad has type chan int; channels cannot cross the wire; to stream values, take or return iter.Seq2[T, error] (as the whole parameter, or the whole result) (HG020)" {
 		t.Errorf("got %s", ds)
 	}
 }

@@ -4,16 +4,15 @@ import (
 	"cmp"
 	"go/ast"
 	"go/types"
-	"reflect"
 	"slices"
 
 	"github.com/hubgen/hubgen/internal/model"
 )
 
 // decls declares the named types and aliases that the signatures of spec's
-// interfaces reach, as encoding/json sees them: through parameters, results,
-// stream elements, the fields encoding/json encodes, type arguments and
-// aliased types. It runs only on a spec without diagnostics, so every type it
+// interfaces reach, as the codecs see them: through parameters, results,
+// stream elements, the fields encoding/json or MessagePack encodes (see
+// onWire), type arguments and aliased types. It runs only on a spec without diagnostics, so every type it
 // meets can cross the wire.
 func (a *analyzer) decls(spec *model.Spec) []model.Decl {
 	c := &declCollector{a: a, seen: make(map[*types.TypeName]bool)}
@@ -90,7 +89,7 @@ func (c *declCollector) reach(t types.Type) {
 		c.reach(t.Elem())
 	case *types.Struct:
 		for i := range t.NumFields() {
-			if jsonVisible(t, i) {
+			if onWire(t.Field(i), t.Tag(i)) {
 				c.reach(t.Field(i).Type())
 			}
 		}
@@ -137,7 +136,7 @@ func (c *declCollector) decl(obj *types.TypeName) model.Decl {
 }
 
 // convert returns t as model data, as the analyzer's convert does, but with
-// type parameters and only the struct fields encoding/json sees; docs, when
+// type parameters and only the struct fields a codec sees (onWire); docs, when
 // not nil, are the doc comments of a struct's fields by index. It queues the
 // named types it meets.
 func (c *declCollector) convert(t types.Type, docs []string) *model.Type {
@@ -166,7 +165,7 @@ func (c *declCollector) convert(t types.Type, docs []string) *model.Type {
 	case *types.Struct:
 		out := &model.Type{Kind: model.Struct}
 		for i := range t.NumFields() {
-			if !jsonVisible(t, i) {
+			if !onWire(t.Field(i), t.Tag(i)) {
 				continue
 			}
 			f := t.Field(i)
@@ -193,17 +192,6 @@ func (c *declCollector) named(obj *types.TypeName, args *types.TypeList) *model.
 		out.Args = append(out.Args, c.convert(arg, nil))
 	}
 	return out
-}
-
-// jsonVisible reports whether encoding/json sees field i of st: exported,
-// or an embedded struct (whose exported fields it promotes), and not tagged
-// `json:"-"`.
-func jsonVisible(st *types.Struct, i int) bool {
-	f := st.Field(i)
-	if reflect.StructTag(st.Tag(i)).Get("json") == "-" {
-		return false
-	}
-	return f.Exported() || f.Embedded() && isStruct(f.Type())
 }
 
 // fieldDocs returns the doc (or else line) comments of a struct's fields,

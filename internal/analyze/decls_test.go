@@ -14,7 +14,7 @@ type Page[T any] struct {
 	Items []T `+"`json:\"items\"`"+`
 	Next  *Cursor // the next page
 	cache func()
-	Skip  chan int `+"`json:\"-\"`"+`
+	Skip  chan int `+"`json:\"-\" msgpack:\"-\"`"+`
 	inner
 }
 

@@ -29,20 +29,24 @@
 // number of uploads, among its other parameters, whatever its result: error,
 // (T, error), a stream or (stream, error).
 //
-// Methods are taken in the order of their Go names, embedded ones included.
+// Methods are taken in the order the interface declares them, an embedded
+// interface's in its place.
 // A method's wire name is its Go name, unless its doc comment has a line
 //
 //	//hubgen:name wireName
 //
 // # Wire types
 //
-// Parameters and results cross the wire as JSON (and later MessagePack), so
-// they are built from: booleans, integers, floats, strings, structs, pointers,
-// slices, arrays, maps whose keys are strings, any (interface{}), and named
-// types and aliases of those, from any package. A named type with its own
+// Parameters and results cross the wire as JSON or MessagePack, so they are
+// built from: booleans, integers, floats, strings, structs, pointers, slices,
+// arrays, maps whose keys are strings, integers or text (MarshalText and
+// UnmarshalText), any (interface{}), and named types and aliases of those,
+// from any package. A named type with its own
 // MarshalJSON, UnmarshalJSON, MarshalText or UnmarshalText method (time.Time,
-// for one) is taken as it is. Struct fields that encoding/json leaves out
-// (unexported ones, or tagged `json:"-"`) are not checked. Channels,
+// for one) is taken as it is. Struct fields that neither protocol encodes
+// (unexported ones, or tagged both `json:"-"` and `msgpack:"-"`: MessagePack
+// reads its own tags) are not checked; a struct none of whose fields crosses
+// is refused, since it would arrive empty. Channels,
 // functions, complex numbers, unsafe.Pointer, uintptr, error and interfaces
 // with methods cannot cross: a receiver could not rebuild them.
 //
@@ -62,6 +66,10 @@
 //	       constraint interface
 //	HG004  the interface has type parameters           declare a non-generic interface
 //	HG005  the interface has no methods                add methods, or leave out the flag
+//	HG006  the interface is not exported               export it: the generated names are,
+//	                                                   and would expose it
+//	HG007  -client is named like a hub (…Hub) and      swap them: -server is what clients
+//	       -server is not                              call, -client what the hub calls
 //	HG010  a method is not exported                    export it: clients call it by name
 //	HG011  the first parameter is not                  add ctx context.Context first
 //	       context.Context
@@ -69,8 +77,10 @@
 //	HG013  more than one result besides error          return one value (a struct holds several)
 //	HG014  a variadic parameter                        take a slice
 //	HG015  context.Context after the first parameter   take ctx once, first
-//	HG020  a type that cannot cross the wire           change the type, or keep the field off
-//	                                                   the wire (unexported or `json:"-"`)
+//	HG020  a type that cannot cross the wire, or a     change the type, or keep the field off
+//	       struct none of whose fields crosses         the wire (unexported, or tagged
+//	                                                   `json:"-" msgpack:"-"`); for a chan,
+//	                                                   stream with iter.Seq2
 //	HG031  a stream on the client interface            servers cannot stream to client methods
 //	HG032  a malformed stream                          use iter.Seq2[T, error] as a parameter,
 //	                                                   or as the result, alone or before error

@@ -15,13 +15,16 @@ import (
 func (a *analyzer) wire(t types.Type, pos token.Pos, method, what string) *model.Type {
 	if p := a.wireProblem(t, make(map[types.Type]bool)); p != nil {
 		if p.field == "" {
+			if _, ok := p.typ.Underlying().(*types.Chan); ok {
+				p.why += "; to stream values, take or return iter.Seq2[T, error] (as the whole parameter, or the whole result)"
+			}
 			a.errorf(pos, diag.NotWire, "%s: %s has type %s; %s", method, what, a.typeString(t), p.why)
 		} else {
 			field := p.field
 			if p.owner != "" {
 				field = p.owner + "." + field
 			}
-			a.errorf(pos, diag.NotWire, "%s: %s has type %s, whose field %s has type %s; %s; keep the field off the wire (unexported or `json:\"-\"`) or change its type",
+			a.errorf(pos, diag.NotWire, "%s: %s has type %s, whose field %s has type %s; %s; keep the field off the wire (unexported, or tagged `json:\"-\" msgpack:\"-\"`: each protocol has its tag) or change its type",
 				method, what, a.typeString(t), field, a.typeString(p.typ), p.why)
 		}
 		return nil
@@ -94,12 +97,13 @@ func (a *analyzer) wireProblem(t types.Type, seen map[types.Type]bool) *problem 
 		}
 		return bad("an interface with methods cannot be decoded; only any can hold a value of unknown type, so use a concrete type")
 	case *types.Struct:
+		crossing := 0
 		for i := 0; i < t.NumFields(); i++ {
 			f := t.Field(i)
-			tag := reflect.StructTag(t.Tag(i)).Get("json")
-			if tag == "-" || !f.Exported() && !(f.Embedded() && isStruct(f.Type())) {
+			if !onWire(f, t.Tag(i)) {
 				continue
 			}
+			crossing++
 			if p := a.wireProblem(f.Type(), seen); p != nil {
 				if p.field == "" {
 					p.field = f.Name()
@@ -109,6 +113,9 @@ func (a *analyzer) wireProblem(t types.Type, seen map[types.Type]bool) *problem 
 				p.owner = ""
 				return p
 			}
+		}
+		if crossing == 0 && t.NumFields() > 0 {
+			return bad("none of its fields crosses the wire (they are unexported, or tagged to stay off it), so it would arrive empty; export the fields that should cross, or give the type MarshalJSON and UnmarshalJSON")
 		}
 		return nil
 	case *types.TypeParam:
@@ -196,4 +203,17 @@ func (a *analyzer) named(obj *types.TypeName, args *types.TypeList) *model.Type 
 		out.Args = append(out.Args, a.convert(args.At(i)))
 	}
 	return out
+}
+
+// onWire reports whether both codecs encode the struct field f with the given
+// tag: encoding/json leaves out unexported fields (but for embedded
+// structs, whose fields it promotes) and `json:"-"`, and MessagePack
+// (github.com/vmihailenco/msgpack) the same fields with `msgpack:"-"`, so a
+// field stays off the wire only when it is unexported or tagged for both.
+func onWire(f *types.Var, tag string) bool {
+	if !f.Exported() {
+		return f.Embedded() && isStruct(f.Type())
+	}
+	st := reflect.StructTag(tag)
+	return st.Get("json") != "-" || st.Get("msgpack") != "-"
 }

@@ -24,6 +24,8 @@ const (
 	NotInterface     Code = "HG003" // the type is not a method-set interface
 	Generic          Code = "HG004" // the interface has type parameters
 	NoMethods        Code = "HG005" // the interface has no methods
+	UnexportedIface  Code = "HG006" // the interface is not exported
+	Swapped          Code = "HG007" // -server and -client look swapped
 	Unexported       Code = "HG010" // a method is not exported
 	NoContext        Code = "HG011" // the first parameter is not context.Context
 	NoError          Code = "HG012" // the last result is not error

@@ -126,6 +126,7 @@ func caseConfig(t *testing.T, dir string) Config {
 	fs.StringVar(&cfg.Server, "server", "", "")
 	fs.StringVar(&cfg.Client, "client", "", "")
 	fs.StringVar(&cfg.Tags, "tags", "", "")
+	fs.StringVar(&cfg.TSProtocol, "ts-protocol", "", "")
 	if err := fs.Parse(strings.Fields(string(b))); err != nil {
 		t.Fatal(err)
 	}

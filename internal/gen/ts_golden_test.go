@@ -13,11 +13,15 @@ import (
 	"github.com/hubgen/hubgen/internal/testts"
 )
 
-// TestGoldenTypeScript generates the TypeScript client (hubgen -ts) of every
-// case in testdata that generates: each must match <file>.ts.golden byte for
-// byte, and together they must type-check with tsc --strict (and more; see
-// internal/testts), with the case's *_check.ts files, which use them (and
-// prove with @ts-expect-error what they reject). go test ./internal/gen -update rewrites the golden files.
+// TestGoldenTypeScript generates the TypeScript client (hubgen -ts web) of
+// every case in testdata that generates: each must match <file>.ts.golden
+// byte for byte, and together they must type-check with tsc --strict (and
+// more; see internal/testts), with the case's *_check.ts files, which use
+// them (and prove with @ts-expect-error what they reject). When the case's
+// generate directives write other hubs into web too, the files of every
+// one of them are checked, and each must write the same types file. Its
+// args may say -ts-protocol messagepack. go test ./internal/gen -update
+// rewrites the golden files.
 func TestGoldenTypeScript(t *testing.T) {
 	root := filepath.Join(testmod.Root(t), "testdata")
 	entries, err := os.ReadDir(root)
@@ -37,21 +41,35 @@ func TestGoldenTypeScript(t *testing.T) {
 		testmod.Copy(t, dir, src, func(rel string) bool { return rel == "args" || strings.HasSuffix(rel, ".golden") })
 		t.Run(name, func(t *testing.T) {
 			cfg := caseConfig(t, src)
-			cfg.Dir, cfg.Env = dir, testmod.Env()
+			cfg.Dir, cfg.Env, cfg.TS = dir, testmod.Env(), "web"
 			res, err := Run(cfg, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			code, err := ts.Generate(res.Spec)
+			protocol, err := ts.ParseProtocol(cfg.TSProtocol)
 			if err != nil {
 				t.Fatal(err)
 			}
-			file := ts.FileName(res.Spec)
-			golden(t, filepath.Join(src, file+".golden"), code)
-			if !bytes.HasPrefix(code, []byte(model.Header+"\n")) {
-				t.Errorf("%s does not start with %q", file, model.Header)
+			generated := make(map[string][]byte)
+			for _, spec := range res.Hubs {
+				files, err := ts.GenerateShared(spec, res.Hubs, protocol)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range files {
+					if prev, ok := generated[f.Name]; ok && !bytes.Equal(prev, f.Code) {
+						t.Errorf("%s differs between the hubs that write it", f.Name)
+					}
+					generated[f.Name] = f.Code
+				}
 			}
-			testmod.Write(t, filepath.Join(out, name, file), string(code))
+			for file, code := range generated {
+				golden(t, filepath.Join(src, file+".golden"), code)
+				if !bytes.HasPrefix(code, []byte(model.Header+"\n")) {
+					t.Errorf("%s does not start with %q", file, model.Header)
+				}
+				testmod.Write(t, filepath.Join(out, name, file), string(code))
+			}
 			checks, _ := filepath.Glob(filepath.Join(src, "*_check.ts"))
 			for _, c := range checks {
 				b, err := os.ReadFile(c)
@@ -69,6 +87,12 @@ func TestGoldenTypeScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: not type-checking the generated files")
 	}
-	testts.Project(t, out, false)
-	testts.TSC(t, out)
+	for _, mode := range testts.Modes {
+		t.Run(string(mode), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), string(mode))
+			testmod.Copy(t, dir, out, nil)
+			testts.Project(t, dir, mode)
+			testts.TSC(t, dir)
+		})
+	}
 }

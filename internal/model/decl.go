@@ -10,9 +10,10 @@ const TypeParam TypeKind = "typeParam"
 // does, need what each name stands for; the Go emitter refers to them by
 // name only.
 //
-// Only what encoding/json sees is kept: struct fields that it skips
-// (unexported ones, except embedded structs, and those tagged `json:"-"`) are
-// left out of Type, and so are the types only they reach.
+// Only what the codecs see is kept: struct fields that both encoding/json
+// and MessagePack skip (unexported ones, except embedded structs, and those
+// tagged both `json:"-"` and `msgpack:"-"`) are left out of Type, and so are
+// the types only they reach. Emitters apply each codec's own tags.
 type Decl struct {
 	// Path, Pkg and Name name the type, as in a Named Type.
 	Path string `json:"path"`

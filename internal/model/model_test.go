@@ -33,3 +33,20 @@ func TestNamesFor(t *testing.T) {
 		t.Errorf("client-only names: %d", got)
 	}
 }
+
+func TestSource(t *testing.T) {
+	iface := func(name string) *Interface { return &Interface{Name: name} }
+	tests := []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Package: Package{Path: "example.com/c"}, Server: iface("Hub"), Client: iface("Item")}, "example.com/c (-server Hub -client Item)"},
+		{Spec{Package: Package{Path: "example.com/c"}, Client: iface("Item")}, "example.com/c (-client Item)"},
+		{Spec{Package: Package{Path: "example.com/c"}, Server: iface("Hub"), Generator: "v0.3.0"}, "example.com/c (-server Hub), hubgen v0.3.0"},
+	}
+	for _, tt := range tests {
+		if got := tt.spec.Source(); got != tt.want {
+			t.Errorf("Source() = %q, want %q", got, tt.want)
+		}
+	}
+}

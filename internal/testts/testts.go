@@ -24,6 +24,8 @@ const Packages = "internal/emit/ts/testdata"
 
 // Compiler options of every project: strict, and stricter than strict, so
 // that generated code compiles in projects that turn these on.
+// verbatimModuleSyntax, which refuses ES module syntax in a CommonJS file,
+// is added for the modes with ES modules.
 const compilerOptions = `
     "strict": true,
     "noUnusedLocals": true,
@@ -33,7 +35,6 @@ const compilerOptions = `
     "noFallthroughCasesInSwitch": true,
     "noPropertyAccessFromIndexSignature": true,
     "exactOptionalPropertyTypes": true,
-    "verbatimModuleSyntax": true,
     "isolatedModules": true,
     "forceConsistentCasingInFileNames": true,
     "skipLibCheck": true,
@@ -53,29 +54,57 @@ func NodeModules(t testing.TB) string {
 	return dir
 }
 
-// Project makes dir a TypeScript project over every .ts file below it: a
-// tsconfig.json and a node_modules link, so that imports of
-// @microsoft/signalr resolve. With emit, tsc writes ES modules for Node
-// beside the sources, and the sources may use Node's modules; else it only
-// checks.
-func Project(t testing.TB, dir string, emit bool) {
+// Mode is how a project's modules are resolved, and whether tsc emits them.
+type Mode string
+
+// The modes a generated file must compile in.
+const (
+	// Bundler: ES modules for a bundler (esbuild, Vite), checked only.
+	Bundler Mode = "bundler"
+	// ESM: ES modules for Node (nodenext, "type": "module"), which tsc
+	// writes beside the sources; the sources may use Node's modules.
+	ESM Mode = "esm"
+	// CommonJS: CommonJS modules for Node (nodenext, "type":
+	// "commonjs"), checked only.
+	CommonJS Mode = "commonjs"
+)
+
+// Modes are all the modes.
+var Modes = []Mode{Bundler, ESM, CommonJS}
+
+// Project makes dir a TypeScript project over every .ts file below it, in
+// mode: a tsconfig.json, a package.json with the modules' type, and a
+// node_modules link, so that imports of @microsoft/signalr resolve.
+func Project(t testing.TB, dir string, mode Mode) {
 	t.Helper()
 	modules := NodeModules(t)
 	if err := os.Symlink(modules, filepath.Join(dir, "node_modules")); err != nil && !os.IsExist(err) {
 		t.Fatal(err)
 	}
-	mode := `"noEmit": true,
+	var options string
+	switch mode {
+	case Bundler:
+		options = `"noEmit": true,
     "module": "esnext",
     "moduleResolution": "bundler",
+    "verbatimModuleSyntax": true,
     "types": [],`
-	if emit {
-		// ES modules for Node, with Node's own types for the tests.
-		mode = `"module": "nodenext",
+	case ESM:
+		options = `"module": "nodenext",
     "moduleResolution": "nodenext",
+    "verbatimModuleSyntax": true,
     "types": ["node"],`
 		testmod.Write(t, filepath.Join(dir, "package.json"), `{"type": "module"}`+"\n")
+	case CommonJS:
+		options = `"noEmit": true,
+    "module": "nodenext",
+    "moduleResolution": "nodenext",
+    "types": [],`
+		testmod.Write(t, filepath.Join(dir, "package.json"), `{"type": "commonjs"}`+"\n")
+	default:
+		t.Fatalf("testts: no mode %q", mode)
 	}
-	config := "{\n  \"compilerOptions\": {\n    " + mode + compilerOptions + "\n  },\n  \"include\": [\"**/*.ts\"],\n  \"exclude\": [\"node_modules\"]\n}\n"
+	config := "{\n  \"compilerOptions\": {\n    " + options + compilerOptions + "\n  },\n  \"include\": [\"**/*.ts\"],\n  \"exclude\": [\"node_modules\"]\n}\n"
 	testmod.Write(t, filepath.Join(dir, "tsconfig.json"), config)
 }
 

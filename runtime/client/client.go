@@ -385,7 +385,7 @@ func (c *Conn) reconnect(reason error) (*session, error) {
 	if !c.become(Reconnecting, nil) {
 		return nil, nil
 	}
-	c.log.Info("client: connection lost; reconnecting", "error", reason)
+	c.log.Warn("client: connection lost; reconnecting", "error", reason)
 	c.callback(func() {
 		if c.opts.OnReconnecting != nil {
 			c.opts.OnReconnecting(reason)
@@ -414,7 +414,7 @@ func (c *Conn) reconnect(reason error) (*session, error) {
 				<-s.done
 				return nil, nil
 			}
-			c.log.Info("client: reconnected", "attempts", retries)
+			c.log.Info("client: reconnected", "conn", s.id, "attempts", retries)
 			c.callback(func() {
 				if c.opts.OnReconnected != nil {
 					c.opts.OnReconnected(s.id)

@@ -2,9 +2,11 @@ package host_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"time"
@@ -213,4 +215,24 @@ func ExampleHTTPServerListener() {
 	}
 	// Output:
 	// hello, world
+}
+
+// A hub served over TLS: HTTPServer serves with TLS when TLSConfig is set. The
+// certificate and key files would come from the deployment (or use
+// golang.org/x/crypto/acme/autocert's GetCertificate instead).
+func ExampleHTTPServer_tls() {
+	cert, err := tls.LoadX509KeyPair("/etc/hub/cert.pem", "/etc/hub/key.pem")
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux() // the hub's Mount goes here
+	h := host.New()
+	h.Add(host.HTTPServer(&http.Server{
+		Addr:      ":443",
+		Handler:   mux,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+	}))
+	if err := h.Run(context.Background()); err != nil {
+		log.Fatal(err)
+	}
 }

@@ -139,6 +139,16 @@ func (c *Conn) Stateful() bool { return c.rx != nil }
 // "ServerSentEvents" or "LongPolling".
 func (c *Conn) Transport() string { return c.lc.Transport().String() }
 
+// logAttrs are the attributes of the connection's log lines, followed by
+// more: its id, transport, protocol and user (never its token).
+func (c *Conn) logAttrs(more ...any) []any {
+	return append([]any{"conn", c.id, "transport", c.Transport(), "protocol", c.proto.Name(), "user", c.UserID()}, more...)
+}
+
+// scrub returns err's text with the connection's access token redacted, for
+// logs.
+func (c *Conn) scrub(err error) string { return transport.Scrub(err.Error(), c.lc.Request()) }
+
 // Send queues m for the connection. It returns an error only when m cannot be
 // encoded; a message for a closing connection is dropped, and a connection
 // that does not keep up is closed.

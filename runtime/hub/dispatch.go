@@ -217,13 +217,13 @@ func (c *Conn) callFailed(meth *Method, id, prefix string, err error, inline boo
 		c.fail(id, fmt.Sprintf(textUnauthorized, meth.Name), inline)
 		return
 	}
-	level := c.srv.log.Debug
+	// The log has the details the client does not see (without
+	// DetailedErrors): the method's error, or the panic and its stack.
 	var pe *PanicError
 	if errors.As(err, &pe) {
-		level = c.srv.log.Error
-		level("hub: hub method panicked", "conn", c.id, "method", meth.Name, "panic", pe.Value, "stack", string(pe.Stack))
+		c.srv.log.Error("hub: hub method panicked", "conn", c.id, "method", meth.Name, "panic", pe.Value, "stack", string(pe.Stack))
 	} else {
-		level("hub: invocation failed", "conn", c.id, "method", meth.Name, "error", err)
+		c.srv.log.Warn("hub: hub method failed", "conn", c.id, "method", meth.Name, "error", c.scrub(err))
 	}
 	c.fail(id, clientText(prefix, err, c.srv.opts.DetailedErrors), inline)
 }

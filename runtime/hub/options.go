@@ -154,7 +154,14 @@ type Options struct {
 	// messages to them. Default: in memory, for one server.
 	Lifetime LifetimeManager
 
-	// Logger receives the server's logs. Default: slog.Default().
+	// Logger receives the server's logs. Default: slog.Default(), whose
+	// level is Info unless slog.SetLogLoggerLevel changes it. At Info: each
+	// connection's start and end, with its id, transport, protocol and user.
+	// At Warn: a hub method's or a stream's failure, with the error the client
+	// does not see without DetailedErrors; a connection that falls behind.
+	// At Error: panics, with their stacks, and results that cannot be encoded.
+	// At Debug: refused handshakes and invocations, and protocol errors.
+	// Access tokens are redacted from every line.
 	Logger *slog.Logger
 }
 

@@ -168,17 +168,27 @@ func (s *Server) ServeConn(lc *transport.Conn) {
 // OnConnected hook.
 func (s *Server) connected(c *Conn) error {
 	if err := s.opts.Lifetime.OnConnected(c.ctx, c); err != nil {
+		s.log.Warn("hub: the lifetime manager refused a connection", c.logAttrs("error", c.scrub(err))...)
 		return err
 	}
-	if s.opts.OnConnected == nil && len(s.connectFilters) == 0 {
-		return nil
+	if s.opts.OnConnected != nil || len(s.connectFilters) > 0 {
+		if err := safeHook(func() error { return s.connectVia(c.ctx, c) }); err != nil {
+			s.log.Warn("hub: OnConnected refused a connection", c.logAttrs("error", c.scrub(err))...)
+			return err
+		}
 	}
-	return safeHook(func() error { return s.connectVia(c.ctx, c) })
+	s.log.Info("hub: connected", c.logAttrs()...)
+	return nil
 }
 
 // forget drops a finished connection.
 func (s *Server) forget(c *Conn, cause error) {
 	if c.handshook.Load() {
+		if cause != nil {
+			s.log.Info("hub: disconnected", c.logAttrs("error", c.scrub(cause))...)
+		} else {
+			s.log.Info("hub: disconnected", c.logAttrs()...)
+		}
 		ctx := context.WithoutCancel(c.ctx)
 		if err := s.opts.Lifetime.OnDisconnected(ctx, c); err != nil {
 			s.log.Warn("hub: lifetime manager failed to forget a connection", "conn", c.id, "error", err)

@@ -176,7 +176,7 @@ func (c *Conn) stream(ctx context.Context, meth *Method, id string, args Args) {
 	err = c.pump(ctx, id, seq)
 	c.closeStream(id)
 	if err != nil && ctx.Err() == nil {
-		c.srv.log.Debug("hub: stream failed", "conn", c.id, "method", meth.Name, "error", err)
+		c.srv.log.Warn("hub: stream failed", "conn", c.id, "method", meth.Name, "error", c.scrub(err))
 		c.fail(id, clientText(textStreamFailed, err, c.srv.opts.DetailedErrors), false)
 		return
 	}

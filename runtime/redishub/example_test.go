@@ -2,8 +2,13 @@ package redishub_test
 
 import (
 	"context"
+	"fmt"
+	"log"
 	"net/http"
+	"net/http/httptest"
 
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hubgen/hubgen/runtime/client"
 	"github.com/hubgen/hubgen/runtime/host"
 	"github.com/hubgen/hubgen/runtime/hub"
 	"github.com/hubgen/hubgen/runtime/redishub"
@@ -31,4 +36,58 @@ func Example() {
 		}),
 	)
 	h.Run(context.Background())
+}
+
+// Two servers on one Redis: a client of one hears a broadcast sent from the
+// other. (miniredis, in process, stands in for Redis here, so that the
+// example runs anywhere; a real deployment gives both the same Redis address.)
+func Example_twoServers() {
+	mr, err := miniredis.Run()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer mr.Close()
+	ctx := context.Background()
+
+	type server struct {
+		srv  *hub.Server
+		lt   *redishub.Lifetime
+		http *httptest.Server
+	}
+	start := func() server {
+		lt := redishub.New(redis.NewClient(&redis.Options{Addr: mr.Addr()}), redishub.Options{ChannelPrefix: "example"})
+		srv := hub.New(nil, hub.Options{Lifetime: lt})
+		mux := http.NewServeMux()
+		srv.Mount(mux, "/hub")
+		return server{srv, lt, httptest.NewServer(mux)}
+	}
+	a, b := start(), start()
+	defer func() {
+		for _, s := range []server{a, b} {
+			s.srv.Shutdown(ctx)
+			s.lt.Close()
+			s.http.Close()
+		}
+	}()
+
+	news := make(chan string, 1)
+	conn, err := client.Dial(ctx, b.http.URL+"/hub", client.Options{
+		Handlers: map[string]client.Handler{"News": func(_ context.Context, args client.Args) (any, error) {
+			text, err := client.Arg[string](args, 0)
+			news <- text
+			return nil, err
+		}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+
+	// The client is connected to b; a sends.
+	if err := a.srv.Clients().All().Send(ctx, "News", "hello from server a"); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(<-news)
+	// Output:
+	// hello from server a
 }

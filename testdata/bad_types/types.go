@@ -13,8 +13,17 @@ type Event struct {
 	Name    string
 	Inner   Inner
 	skipped chan int
-	Ignored func() `json:"-"`
+	Ignored func() `json:"-" msgpack:"-"`
 }
+
+// Half keeps a field off JSON only: MessagePack would still encode it.
+type Half struct {
+	Name string
+	C    chan int `json:"-"`
+}
+
+// Opaque has no field that crosses the wire: it would arrive empty.
+type Opaque struct{ a, b int }
 
 // Inner is nested in Event.
 type Inner struct {
@@ -36,6 +45,8 @@ type Types interface {
 	Iface(ctx context.Context, s fmt.Stringer) error
 	Nested(ctx context.Context, e []Event) error
 	Result(ctx context.Context) (chan int, error)
+	Half(ctx context.Context, h Half) error
+	Opaque(ctx context.Context, o Opaque) error
 }
 
 // Client has a result that cannot cross.

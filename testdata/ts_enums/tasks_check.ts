@@ -1,6 +1,6 @@
 // Uses tasks.ts as a TypeScript user would; every @ts-expect-error line must
 // be an error, or tsc fails.
-import { Priority, Status, type Task } from "./tasks";
+import { Priority, Status, type Task } from "./tasks.js";
 
 const done: Status = Status.Done;
 const zero: Status = ""; // Go's zero value may arrive

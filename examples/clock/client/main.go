@@ -52,13 +52,14 @@ func watch(ctx context.Context, url string, out io.Writer) error {
 			// Registered before the connection opens, as the seed wires
 			// ShowTime before StartAsync: no call the server makes right
 			// after the handshake is missed.
+			// The client logs its reconnects itself (slog.Default, or
+			// Options.Logger): OnReconnecting and OnReconnected are for what
+			// an app does about them, such as showing its state.
 			Handlers: clock.ClockHandlers(printer{out}),
 			// A dropped WebSocket comes back at once, as the same
 			// connection, with every time the server showed meanwhile.
 			StatefulReconnect: true,
 			OnReattached:      func() { slog.Info("connection dropped and reattached") },
-			OnReconnecting:    func(err error) { slog.Warn("connection lost, reconnecting", "error", err) },
-			OnReconnected:     func(id string) { slog.Info("reconnected", "connection", id) },
 			OnClosed:          func(err error) { closed <- err },
 		})
 		if err != nil {

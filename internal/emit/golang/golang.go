@@ -35,7 +35,7 @@ func Generate(spec *model.Spec) ([]byte, error) {
 	e := newEmitter(spec)
 	f := e.f
 	f.HeaderComment(model.Header)
-	f.HeaderComment("// Source: " + source(spec))
+	f.HeaderComment("// Source: " + spec.Source())
 	f.Comment("Generated code needs runtime packages at least as new as the hubgen that wrote it.")
 	f.Const().Defs(
 		jen.Id("_").Op("=").Qual(HubPath, "IsAtLeastVersion0_1"),
@@ -85,18 +85,6 @@ func groupImports(src []byte) []byte {
 	}
 	block := strings.Join(std, "\n") + "\n\n" + strings.Join(other, "\n")
 	return append(append(append([]byte(nil), src[:start]...), block...), src[end:]...)
-}
-
-// source describes what the file was generated from, without paths.
-func source(spec *model.Spec) string {
-	var flags []string
-	if spec.Server != nil {
-		flags = append(flags, "-server "+spec.Server.Name)
-	}
-	if spec.Client != nil {
-		flags = append(flags, "-client "+spec.Client.Name)
-	}
-	return spec.Package.Path + " (" + strings.Join(flags, " ") + ")"
 }
 
 // doc returns a doc comment: text, or fallback when text is empty.

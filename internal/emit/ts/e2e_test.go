@@ -19,9 +19,11 @@ import (
 
 // TestNodeClient generates the Go and the TypeScript of the hub in
 // testdata/e2e/lab, serves the hub from a Go binary, compiles the generated
-// TypeScript with testdata/e2e/lab.test.ts (tsc --strict), and runs that
-// under node --test against the hub: invoke, errors, sends to a registered
-// receiver, client results, streams and uploads, through @microsoft/signalr.
+// TypeScript with testdata/e2e/lab.test.ts and wire.test.ts (tsc --strict),
+// and runs them under node --test against the hub: invoke, errors, sends to
+// a registered receiver, client results, streams and uploads, through
+// @microsoft/signalr, and what arrives over JSON and over MessagePack,
+// checked against the types generated for each protocol.
 func TestNodeClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds a hub and runs Node")
@@ -44,25 +46,30 @@ func TestNodeClient(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "server")
 	testmod.Go(t, dir, "build", "-o", bin, "./server")
 
-	// The client: the generated TypeScript and the test, compiled.
-	code, err := ts.Generate(res.Spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The client: the generated TypeScript, for JSON and, in msgpack/, for
+	// MessagePack, and the tests, compiled.
 	web := t.TempDir()
-	testmod.Write(t, filepath.Join(web, ts.FileName(res.Spec)), string(code))
-	test, err := os.ReadFile("testdata/e2e/lab.test.ts")
-	if err != nil {
-		t.Fatal(err)
+	for dir, protocol := range map[string]ts.Protocol{"": ts.JSON, "msgpack": ts.MessagePack} {
+		files, err := ts.GenerateShared(res.Spec, nil, protocol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		testmod.Write(t, filepath.Join(web, dir, files[0].Name), string(files[0].Code))
 	}
-	testmod.Write(t, filepath.Join(web, "lab.test.ts"), string(test))
-	testts.Project(t, web, true)
+	for _, name := range []string{"lab.test.ts", "wire.test.ts"} {
+		test, err := os.ReadFile(filepath.Join("testdata/e2e", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		testmod.Write(t, filepath.Join(web, name), string(test))
+	}
+	testts.Project(t, web, testts.ESM)
 	testts.TSC(t, web)
 
 	url := serve(t, bin)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "lab.test.js")
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "lab.test.js", "wire.test.js")
 	cmd.Dir = web
 	cmd.Env = append(os.Environ(), "LAB_URL="+url+"/hubs/lab")
 	cmd.WaitDelay = 5 * time.Second

@@ -30,10 +30,65 @@ func FileName(spec *model.Spec) string {
 	return strings.ToLower(name) + ".ts"
 }
 
-// Generate returns the TypeScript file for spec, rendered from the templates
-// in package templates.
+// TypesFileName returns the name of the file that holds the types of the
+// hubs of spec's package that share a folder: the package's name followed by
+// .types.ts.
+func TypesFileName(spec *model.Spec) string {
+	return spec.Package.Name + ".types.ts"
+}
+
+// Protocol is the hub protocol the types describe.
+type Protocol string
+
+// The hub protocols.
+const (
+	// JSON, the official client's default: what encoding/json writes.
+	JSON Protocol = "json"
+	// MessagePack, with @microsoft/signalr-protocol-msgpack: what the
+	// runtime's MessagePack codec writes (Go or msgpack-tag names, Date,
+	// Uint8Array).
+	MessagePack Protocol = "messagepack"
+)
+
+// ParseProtocol returns the protocol a -ts-protocol flag names: json (or
+// empty) or messagepack.
+func ParseProtocol(s string) (Protocol, error) {
+	switch Protocol(s) {
+	case "", JSON:
+		return JSON, nil
+	case MessagePack:
+		return MessagePack, nil
+	}
+	return "", fmt.Errorf("hubgen: -ts-protocol %q: the protocols are json and messagepack", s)
+}
+
+// File is a TypeScript file to write: its name in the -ts folder, and its
+// content.
+type File struct {
+	Name string
+	Code []byte
+}
+
+// Generate returns the TypeScript file for spec alone, with its types,
+// rendered from the templates in package templates.
 func Generate(spec *model.Spec) ([]byte, error) {
-	e, err := newEmitter(spec)
+	files, err := GenerateShared(spec, nil, JSON)
+	if err != nil {
+		return nil, err
+	}
+	return files[0].Code, nil
+}
+
+// GenerateShared returns the files of spec's hub, with types that describe
+// protocol, when hubs, which include spec, share its folder. With one hub (or none given), it is one file
+// with the types, as Generate writes it. With more, it is the hub's file,
+// which imports its types, and the types file (TypesFileName) of every
+// hub's types, which each of them writes alike.
+func GenerateShared(spec *model.Spec, hubs []*model.Spec, protocol Protocol) ([]File, error) {
+	if len(hubs) == 0 {
+		hubs = []*model.Spec{spec}
+	}
+	e, err := newEmitter(spec, hubs, protocol)
 	if err != nil {
 		return nil, err
 	}
@@ -41,31 +96,63 @@ func Generate(spec *model.Spec) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hubgen: the TypeScript templates: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, "hub.ts", spec); err != nil {
-		return nil, fmt.Errorf("hubgen: rendering TypeScript for %s: %w", spec.Package.Path, err)
+	render := func(name string, data any) ([]byte, error) {
+		var buf bytes.Buffer
+		if err := tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+			return nil, fmt.Errorf("hubgen: rendering TypeScript for %s: %w", spec.Package.Path, err)
+		}
+		if e.missing != "" {
+			return nil, fmt.Errorf("hubgen: rendering TypeScript for %s: type %s is used but not declared", spec.Package.Path, e.missing)
+		}
+		return tidy(buf.Bytes()), nil
 	}
-	if e.missing != "" {
-		return nil, fmt.Errorf("hubgen: rendering TypeScript for %s: type %s is used but not declared", spec.Package.Path, e.missing)
+	code, err := render("hub.ts", spec)
+	if err != nil {
+		return nil, err
 	}
-	return tidy(buf.Bytes()), nil
+	files := []File{{Name: FileName(spec), Code: code}}
+	if e.shared() {
+		code, err := render("types.ts", spec)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Name: TypesFileName(spec), Code: code})
+	}
+	return files, nil
 }
 
 // emitter holds what the templates' helpers need: the names of the
 // declarations in use and of every method's members and parameters.
 type emitter struct {
 	spec    *model.Spec
+	hubs    []*model.Spec // the hubs sharing spec's folder, spec included
 	types   *types
-	used    []string // keys of the declarations in use, sorted by TypeScript name
+	used    []string // form keys of the declarations in use, sorted by TypeScript name
+	own     []string // with shared types, the TypeScript names spec's interfaces refer to, sorted
 	missing string   // a declaration referred to but not in use (a bug)
 }
 
 // locals are the names generated functions declare around the parameters of
-// the arrow functions they build, which parameters must not shadow.
-var locals = map[string]bool{"connection": true, "receiver": true}
+// the arrow functions they build, and the helpers they call, which
+// parameters must not shadow.
+var locals = map[string]bool{
+	"connection": true, "receiver": true,
+	"signal": true, "stream": true, "upload": true, "uploading": true, "streamUploading": true, "send": true,
+}
 
-func newEmitter(spec *model.Spec) (*emitter, error) {
-	e := &emitter{spec: spec, types: newTypes(spec.Types)}
+func newEmitter(spec *model.Spec, hubs []*model.Spec, protocol Protocol) (*emitter, error) {
+	var decls []model.Decl
+	seen := make(map[string]bool)
+	for _, h := range hubs {
+		for _, d := range h.Types {
+			if k := key(d.Path, d.Name); !seen[k] {
+				seen[k] = true
+				decls = append(decls, d)
+			}
+		}
+	}
+	e := &emitter{spec: spec, hubs: hubs, types: newTypes(decls)}
+	e.types.msgpack = protocol == MessagePack
 	for _, it := range e.ifaces() {
 		seen := make(map[string]string)
 		for _, m := range it.Methods {
@@ -78,12 +165,30 @@ func newEmitter(spec *model.Spec) (*emitter, error) {
 	}
 	e.findUsed()
 	e.nameDecls()
+	if e.shared() {
+		e.findOwn()
+	}
 	return e, nil
 }
 
-func (e *emitter) ifaces() []*model.Interface {
+// shared reports whether the types go to a file of their own.
+func (e *emitter) shared() bool { return len(e.hubs) > 1 }
+
+// ifaces returns spec's interfaces.
+func (e *emitter) ifaces() []*model.Interface { return interfaces(e.spec) }
+
+// allIfaces returns the interfaces of every hub sharing the folder.
+func (e *emitter) allIfaces() []*model.Interface {
 	var out []*model.Interface
-	for _, it := range []*model.Interface{e.spec.Server, e.spec.Client} {
+	for _, h := range e.hubs {
+		out = append(out, interfaces(h)...)
+	}
+	return out
+}
+
+func interfaces(spec *model.Spec) []*model.Interface {
+	var out []*model.Interface
+	for _, it := range []*model.Interface{spec.Server, spec.Client} {
 		if it != nil {
 			out = append(out, it)
 		}
@@ -91,8 +196,32 @@ func (e *emitter) ifaces() []*model.Interface {
 	return out
 }
 
+// findOwn records the declarations that spec's interfaces refer to, which
+// its file imports from the types file.
+func (e *emitter) findOwn() {
+	check := e.types.used
+	names := make(map[string]bool)
+	e.types.used = func(k string) {
+		check(k)
+		names[e.types.names[k]] = true
+	}
+	for _, it := range e.ifaces() {
+		for _, m := range it.Methods {
+			e.paramList(m)
+			e.returns(m)
+			e.call(m)
+		}
+	}
+	e.types.used = check
+	for n := range names {
+		e.own = append(e.own, n)
+	}
+	slices.Sort(e.own)
+}
+
 // findUsed renders every type once, recording the declarations that the
-// output refers to, and the ones their declarations refer to in turn.
+// output refers to, and the ones their declarations refer to in turn, in
+// the form (sent or received) each is used in.
 func (e *emitter) findUsed() {
 	seen := make(map[string]bool)
 	var queue []string
@@ -102,23 +231,24 @@ func (e *emitter) findUsed() {
 			queue = append(queue, k)
 		}
 	}
-	for _, it := range e.ifaces() {
+	for _, it := range e.allIfaces() {
 		for _, m := range it.Methods {
 			for _, p := range m.Params {
-				e.types.Value(p.Type)
+				e.types.as(m.Kind != model.Send && m.Kind != model.ClientResult).Value(p.Type)
 			}
-			for _, t := range []*model.Type{m.Result, m.Stream} {
-				if t != nil {
-					e.types.Value(t)
-				}
+			if m.Result != nil {
+				e.types.as(m.Kind == model.ClientResult).Value(m.Result)
+			}
+			if m.Stream != nil {
+				e.types.Value(m.Stream)
 			}
 		}
 	}
 	for len(queue) > 0 {
 		k := queue[0]
 		queue = queue[1:]
-		if d := e.types.decls[k]; d != nil {
-			e.decl(d)
+		if d, _ := e.types.declForm(k); d != nil {
+			e.decl(k)
 		}
 		e.used = append(e.used, k)
 	}
@@ -142,24 +272,34 @@ func (e *emitter) nameDecls() {
 	for w := range reservedWords {
 		taken[w] = true
 	}
-	for _, it := range e.ifaces() {
+	for _, it := range e.allIfaces() {
 		taken[it.Name] = true
 		taken["create"+it.Name+"Proxy"] = true // enums' const objects are values
 		taken["register"+it.Name] = true
 	}
 	slices.SortFunc(e.used, func(x, y string) int {
-		dx, dy := e.types.decls[x], e.types.decls[y]
+		dx, sx := e.types.declForm(x)
+		dy, sy := e.types.declForm(y)
 		if dx == nil || dy == nil {
 			return cmp.Compare(x, y)
 		}
 		return cmp.Or(
 			cmp.Compare(boolInt(dx.Path != e.spec.Package.Path), boolInt(dy.Path != e.spec.Package.Path)),
 			cmp.Compare(dx.Path, dy.Path),
-			cmp.Compare(dx.Name, dy.Name))
+			cmp.Compare(dx.Name, dy.Name),
+			cmp.Compare(boolInt(sx), boolInt(sy)))
 	})
 	for _, k := range e.used {
-		d := e.types.decls[k]
+		d, sent := e.types.declForm(k)
 		if d == nil {
+			continue
+		}
+		if received, ok := e.types.names[strings.TrimSuffix(k, inputSuffix)]; sent && ok {
+			// Used both ways: the sent form is the received one's name
+			// with Input.
+			name := fresh(received+"Input", taken)
+			taken[name] = true
+			e.types.names[k] = name
 			continue
 		}
 		name := d.Name
@@ -213,9 +353,12 @@ type Const struct {
 	Doc   string
 }
 
-// decl renders the declaration of d.
-func (e *emitter) decl(d *model.Decl) Decl {
-	k := key(d.Path, d.Name)
+// decl renders the declaration in use under form key k: a declaration's
+// received form, or its sent form (see types.sent), which is the received
+// one's name with Input when both are in use.
+func (e *emitter) decl(k string) Decl {
+	d, sent := e.types.declForm(k)
+	ts := e.types.as(sent)
 	name := e.types.names[k]
 	if name == "" {
 		name = d.Name
@@ -227,23 +370,31 @@ func (e *emitter) decl(d *model.Decl) Decl {
 	if out.Doc == "" && d.Path != e.spec.Package.Path {
 		out.Doc = name + " is " + d.Path + "." + d.Name + "."
 	}
+	if received, both := e.types.names[strings.TrimSuffix(k, inputSuffix)]; sent && both {
+		out.Doc = name + " is " + received + " as the client sends it, where a time.Time may also be a Date.\n\n" + strings.TrimSpace(out.Doc)
+	} else if sent {
+		out.Doc = strings.TrimSpace(out.Doc) + "\n\nOnly the client sends it: a time.Time may also be a Date."
+	}
 	switch {
 	case d.Marshal == model.MarshalText:
 		out.Type = "string"
 		out.Doc = strings.TrimSpace(out.Doc) + "\n\nIn Go, " + d.Name + " encodes itself as text (MarshalText): a JSON string."
+	case (d.Marshal == model.MarshalJSON || d.Type == nil) && ts.msgpack:
+		out.Type = "unknown"
+		out.Doc = strings.TrimSpace(out.Doc) + "\n\nIn Go, " + d.Name + " encodes itself as JSON (MarshalJSON), which MessagePack does not use: its form is up to its Go type."
 	case d.Marshal == model.MarshalJSON || d.Type == nil:
 		out.Type = "unknown"
 		out.Doc = strings.TrimSpace(out.Doc) + "\n\nIn Go, " + d.Name + " encodes itself (MarshalJSON): its JSON form is up to its methods."
 	case len(d.Consts) > 0:
 		out.Type, out.Consts = enum(d)
 	case d.Type.Kind == model.Struct:
-		out.Fields = e.types.Fields(d.Type)
+		out.Fields = ts.Fields(d.Type)
 		out.Interface = !d.Alias && len(out.Fields) > 0
 		if !out.Interface {
-			out.Type = e.types.object(d.Type, 1)
+			out.Type = ts.object(d.Type, 1)
 		}
 	default:
-		out.Type = e.types.NonNull(d.Type)
+		out.Type = ts.NonNull(d.Type)
 	}
 	return out
 }
@@ -283,8 +434,8 @@ func enum(d *model.Decl) (string, []Const) {
 func (e *emitter) decls() []Decl {
 	var out []Decl
 	for _, k := range e.used {
-		if d := e.types.decls[k]; d != nil {
-			out = append(out, e.decl(d))
+		if d, _ := e.types.declForm(k); d != nil {
+			out = append(out, e.decl(k))
 		}
 	}
 	return out
@@ -293,19 +444,44 @@ func (e *emitter) decls() []Decl {
 // imports lists what the file imports from Module, as types.
 func (e *emitter) imports() []string {
 	out := []string{"HubConnection"}
-	if e.spec.Server != nil {
-		for _, m := range e.spec.Server.Methods {
-			if m.Stream != nil && !slices.Contains(out, "IStreamResult") {
-				out = append(out, "IStreamResult")
-			}
+	if e.streams() {
+		out = append(out, "IStreamResult", "IStreamSubscriber", "ISubscription")
+	}
+	if e.uploads() {
+		if !e.streams() {
+			out = append(out, "IStreamSubscriber")
 		}
-		for _, m := range e.spec.Server.Methods {
-			if uploads(m) && !slices.Contains(out, "Subject") {
-				out = append(out, "Subject")
-			}
-		}
+		out = append(out, "Subject")
 	}
 	return out
+}
+
+// streams reports whether the server interface has a stream, for which the
+// file declares the stream helper.
+func (e *emitter) streams() bool {
+	return e.spec.Server != nil && slices.ContainsFunc(e.spec.Server.Methods, func(m model.Method) bool { return m.Kind == model.ServerStream })
+}
+
+// uploads reports whether the server interface has an upload, for which the
+// file declares the upload helpers.
+func (e *emitter) uploads() bool {
+	return e.spec.Server != nil && slices.ContainsFunc(e.spec.Server.Methods, uploads)
+}
+
+// invokeUploads reports whether a method of the server interface that is
+// not a stream has an upload, for which the file declares uploading.
+func (e *emitter) invokeUploads() bool {
+	return e.spec.Server != nil && slices.ContainsFunc(e.spec.Server.Methods, func(m model.Method) bool {
+		return m.Kind != model.ServerStream && uploads(m)
+	})
+}
+
+// streamUploads reports whether a stream of the server interface has an
+// upload, for which the file declares streamUploading.
+func (e *emitter) streamUploads() bool {
+	return e.spec.Server != nil && slices.ContainsFunc(e.spec.Server.Methods, func(m model.Method) bool {
+		return m.Kind == model.ServerStream && uploads(m)
+	})
 }
 
 func uploads(m model.Method) bool {
@@ -337,26 +513,38 @@ func (e *emitter) params(m model.Method) []string {
 	return out
 }
 
-// paramList writes m's parameters with their types.
+// paramList writes m's parameters with their types: what the client sends
+// for a server method, what it receives for a client one.
 func (e *emitter) paramList(m model.Method) string {
 	names := e.params(m)
 	parts := make([]string, len(names))
+	ts := e.types.as(m.Kind != model.Send && m.Kind != model.ClientResult)
 	for i, p := range m.Params {
-		t := e.types.Value(p.Type)
+		t := ts.Value(p.Type)
 		if p.Stream {
-			t = "Subject<" + t + ">"
+			t = uploadType(t)
 		}
 		parts[i] = names[i] + ": " + t
+	}
+	if m.Kind == model.ServerStream {
+		parts = append(parts, "signal?: AbortSignal")
 	}
 	return strings.Join(parts, ", ")
 }
 
-// result is the TypeScript type of m's result, or "void".
+// uploadType is the type of an upload of elem: a Subject the caller pushes
+// to once the call has started, or the items, which the proxy sends.
+func uploadType(elem string) string {
+	return "Subject<" + elem + "> | AsyncIterable<" + elem + "> | Iterable<" + elem + ">"
+}
+
+// result is the TypeScript type of m's result, or "void": what the client
+// sends for a client result, what it receives otherwise.
 func (e *emitter) result(m model.Method) string {
 	if m.Result == nil {
 		return "void"
 	}
-	return e.types.Value(m.Result)
+	return e.types.as(m.Kind == model.ClientResult).Value(m.Result)
 }
 
 // returns writes what a member returns: for the server interface, a
@@ -365,7 +553,8 @@ func (e *emitter) result(m model.Method) string {
 func (e *emitter) returns(m model.Method) string {
 	switch m.Kind {
 	case model.ServerStream:
-		return "IStreamResult<" + e.types.Value(m.Stream) + ">"
+		t := e.types.Value(m.Stream)
+		return "IStreamResult<" + t + "> & AsyncIterable<" + t + ">"
 	case model.Send, model.ClientResult:
 		r := e.result(m)
 		return r + " | Promise<" + r + ">"
@@ -375,46 +564,76 @@ func (e *emitter) returns(m model.Method) string {
 
 // call writes the proxy's call of m over connection: stream for a server
 // stream, invoke for everything else, so that the hub's errors reject the
-// promise.
+// promise. Uploads go through the upload helpers, which start the call
+// before they send the items, and a stream through the stream helper.
 func (e *emitter) call(m model.Method) string {
-	args := append([]string{strconv.Quote(m.Wire)}, e.params(m)...)
-	if m.Kind == model.ServerStream {
-		return "connection.stream<" + e.types.Value(m.Stream) + ">(" + strings.Join(args, ", ") + ")"
+	args := []string{strconv.Quote(m.Wire)}
+	for i, name := range e.params(m) {
+		switch {
+		case !m.Params[i].Stream:
+			args = append(args, name)
+		default:
+			args = append(args, "send("+name+")")
+		}
 	}
-	return "connection.invoke<" + e.result(m) + ">(" + strings.Join(args, ", ") + ")"
+	if m.Kind == model.ServerStream {
+		call := "connection.stream<" + e.types.Value(m.Stream) + ">(" + strings.Join(args, ", ") + ")"
+		if uploads(m) {
+			return "streamUploading((send) => " + call + ", signal)"
+		}
+		return "stream(" + call + ", signal)"
+	}
+	call := "connection.invoke<" + e.result(m) + ">(" + strings.Join(args, ", ") + ")"
+	if uploads(m) {
+		return "uploading((send) => " + call + ")"
+	}
+	return call
 }
 
-// source describes what the file was generated from, without paths.
-func source(spec *model.Spec) string {
-	var flags []string
-	if spec.Server != nil {
-		flags = append(flags, "-server "+spec.Server.Name)
+// typesSource is the Source line of the types file: the package and every
+// hub's flags, and the release of hubgen as Spec.Source writes it.
+func (e *emitter) typesSource() string {
+	flags := make([]string, len(e.hubs))
+	for i, h := range e.hubs {
+		flags[i] = h.Flags()
 	}
-	if spec.Client != nil {
-		flags = append(flags, "-client "+spec.Client.Name)
+	src := e.spec.Package.Path + " (the types of " + strings.Join(flags, "; ") + ")"
+	if e.spec.Generator != "" {
+		src += ", hubgen " + e.spec.Generator
 	}
-	return spec.Package.Path + " (" + strings.Join(flags, " ") + ")"
+	return src
 }
 
 // funcs are the helpers the templates call.
 func (e *emitter) funcs() template.FuncMap {
 	return template.FuncMap{
-		"header":   func() string { return model.Header },
-		"source":   func() string { return source(e.spec) },
-		"module":   func() string { return strconv.Quote(Module) },
-		"imports":  func() string { return strings.Join(e.imports(), ", ") },
-		"decls":    e.decls,
-		"doc":      Doc,
-		"member":   func(m model.Method) string { return Camel(m.Name) },
-		"wire":     func(m model.Method) string { return strconv.Quote(m.Wire) },
-		"params":   e.paramList,
-		"args":     func(m model.Method) string { return strings.Join(e.params(m), ", ") },
-		"returns":  e.returns,
-		"call":     e.call,
-		"proxy":    func(name string) string { return "create" + name + "Proxy" },
-		"register": func(name string) string { return "register" + name },
-		"prop":     func(f Field) string { return f.property() },
-		"key":      Prop,
+		"header":        func() string { return model.Header },
+		"source":        func() string { return e.spec.Source() },
+		"msgpack":       func() bool { return e.types.msgpack },
+		"shared":        e.shared,
+		"streams":       e.streams,
+		"uploads":       e.uploads,
+		"invokeUploads": e.invokeUploads,
+		"streamUploads": e.streamUploads,
+		"own":           func() string { return strings.Join(e.own, ", ") },
+		"typesModule": func() string {
+			return strconv.Quote("./" + strings.TrimSuffix(TypesFileName(e.spec), ".ts") + ".js")
+		},
+		"typesSource": e.typesSource,
+		"module":      func() string { return strconv.Quote(Module) },
+		"imports":     func() string { return strings.Join(e.imports(), ", ") },
+		"decls":       e.decls,
+		"doc":         Doc,
+		"member":      func(m model.Method) string { return Camel(m.Name) },
+		"wire":        func(m model.Method) string { return strconv.Quote(m.Wire) },
+		"params":      e.paramList,
+		"args":        func(m model.Method) string { return strings.Join(e.params(m), ", ") },
+		"returns":     e.returns,
+		"call":        e.call,
+		"proxy":       func(name string) string { return "create" + name + "Proxy" },
+		"register":    func(name string) string { return "register" + name },
+		"prop":        func(f Field) string { return f.property() },
+		"key":         Prop,
 	}
 }
 

@@ -19,6 +19,16 @@ var wellKnown = map[string]string{
 	"encoding/json.Number":     "number",  // a number literal
 }
 
+// msgpackKnown are the well-known types as MessagePack writes them: a
+// time.Time is the timestamp extension, which the client decodes to a Date,
+// a json.RawMessage is bin (MessagePack does not call its MarshalJSON), and
+// a json.Number is the string it is.
+var msgpackKnown = map[string]string{
+	"time.Time":                "Date",
+	"encoding/json.RawMessage": "Uint8Array",
+	"encoding/json.Number":     "string",
+}
+
 // wellKnownKind are the kinds of the well-known types' underlying types, for
 // a model that does not declare them.
 var wellKnownKind = map[string]model.TypeKind{
@@ -29,23 +39,88 @@ var wellKnownKind = map[string]model.TypeKind{
 
 func key(path, name string) string { return path + "." + name }
 
+// inputSuffix marks the key of a declaration's sent form (see types.sent).
+const inputSuffix = "#input"
+
 // types maps Go types, as the model holds them, to TypeScript types that
 // describe what encoding/json writes and reads.
 type types struct {
 	decls map[string]*model.Decl // by key
-	names map[string]string      // TypeScript name by key, for the declarations in use
+	names map[string]string      // TypeScript name by form key, for the declarations in use
 	// used, when not nil, records the declarations that rendering refers
-	// to, in order.
+	// to, by form key, in order.
 	used func(k string)
+	// sent renders what the client sends rather than what it receives: a
+	// time.Time is string | Date, since JSON.stringify writes a Date as
+	// ISO 8601, and a declaration that reaches one is its sent form.
+	sent  bool
+	dated map[string]bool // by key: whether a declaration reaches a time.Time
+	// msgpack renders what the MessagePack protocol writes and reads,
+	// rather than JSON: see msgpackFields and msgpackKnown.
+	msgpack bool
 }
 
 func newTypes(decls []model.Decl) *types {
-	t := &types{decls: make(map[string]*model.Decl), names: make(map[string]string)}
+	t := &types{decls: make(map[string]*model.Decl), names: make(map[string]string), dated: make(map[string]bool)}
 	for i := range decls {
 		d := &decls[i]
 		t.decls[key(d.Path, d.Name)] = d
 	}
+	for k := range t.decls {
+		t.reachesTime(k, map[string]bool{})
+	}
 	return t
+}
+
+// as returns ts rendering sent values if sent, received ones otherwise.
+func (ts *types) as(sent bool) *types {
+	if sent == ts.sent {
+		return ts
+	}
+	c := *ts
+	c.sent = sent
+	return &c
+}
+
+// reachesTime reports, and records in dated, whether the declaration k
+// refers to time.Time, itself or through other declarations: then its sent
+// form differs from its received one.
+func (ts *types) reachesTime(k string, visiting map[string]bool) bool {
+	if v, ok := ts.dated[k]; ok {
+		return v
+	}
+	d := ts.decls[k]
+	if d == nil || visiting[k] || d.Marshal != "" {
+		return false
+	}
+	visiting[k] = true
+	found := false
+	d.Type.Walk(func(t *model.Type) {
+		if found || t.Kind != model.Named {
+			return
+		}
+		tk := key(t.Path, t.Name)
+		found = tk == "time.Time" || ts.reachesTime(tk, visiting)
+	})
+	delete(visiting, k)
+	ts.dated[k] = found
+	return found
+}
+
+// formKey is the key of the form of declaration k that ts renders: k, or
+// for a sent declaration that reaches a time.Time, k with inputSuffix.
+func (ts *types) formKey(k string) string {
+	if ts.sent && ts.dated[k] && !ts.msgpack {
+		return k + inputSuffix
+	}
+	return k
+}
+
+// declForm returns the declaration of a form key, and whether it is the
+// sent form.
+func (ts *types) declForm(fk string) (*model.Decl, bool) {
+	k, sent := strings.CutSuffix(fk, inputSuffix)
+	return ts.decls[k], sent
 }
 
 // decl returns the declaration of a Named type, or nil for a well-known one
@@ -83,18 +158,31 @@ func (ts *types) NonNull(t *model.Type) string {
 	case model.Pointer:
 		return ts.Value(t.Elem)
 	case model.Slice:
-		if ts.isByte(t.Elem) {
+		switch {
+		case ts.isByte(t.Elem) && ts.msgpack:
+			return "Uint8Array" // bin
+		case ts.isByte(t.Elem):
 			return "string" // base64
 		}
 		return array(ts.Value(t.Elem))
 	case model.Array:
+		if ts.isByte(t.Elem) && ts.msgpack {
+			return "Uint8Array" // bin, as MessagePack writes byte arrays
+		}
 		return array(ts.Value(t.Elem))
 	case model.Map:
 		return ts.record(t)
 	case model.Struct:
 		return ts.object(t, 0)
 	case model.Named:
-		if s := wellKnown[key(t.Path, t.Name)]; s != "" {
+		k := key(t.Path, t.Name)
+		if s := msgpackKnown[k]; s != "" && ts.msgpack {
+			return s
+		}
+		if k == "time.Time" && ts.sent {
+			return "string | Date"
+		}
+		if s := wellKnown[k]; s != "" {
 			return s
 		}
 		return ts.ref(t)
@@ -128,7 +216,7 @@ func (ts *types) record(t *model.Type) string {
 
 // ref refers to a declared type by its TypeScript name.
 func (ts *types) ref(t *model.Type) string {
-	k := key(t.Path, t.Name)
+	k := ts.formKey(key(t.Path, t.Name))
 	if ts.used != nil {
 		ts.used(k)
 	}
@@ -206,6 +294,9 @@ func (ts *types) kind(t *model.Type) (model.TypeKind, model.Marshal) {
 // nilable reports whether encoding/json may write null for a value of t
 // (apart from unknown, which includes null).
 func (ts *types) nilable(t *model.Type) bool {
+	if ts.msgpack && t.Kind == model.Named && key(t.Path, t.Name) == "encoding/json.RawMessage" {
+		return true // a []byte to MessagePack
+	}
 	k, m := ts.kind(t)
 	return m == "" && (k == model.Pointer || k == model.Slice || k == model.Map)
 }
@@ -326,6 +417,9 @@ type jsonField struct {
 // tag name are promoted, and of several fields with one name the shallowest
 // wins, then the tagged one, else none.
 func (ts *types) Fields(st *model.Type) []Field {
+	if ts.msgpack {
+		return ts.msgpackFields(st, map[string]bool{})
+	}
 	fields := ts.jsonFields(st)
 	out := make([]Field, len(fields))
 	for i, f := range fields {
@@ -524,4 +618,83 @@ func validTag(s string) bool {
 		}
 	}
 	return true
+}
+
+// msgpackFields returns the members of a struct type as MessagePack
+// (github.com/vmihailenco/msgpack) writes them, in field order: named by the
+// msgpack tag, else the Go name; `msgpack:"-"` and unexported fields left
+// out; only the msgpack tag's omitempty makes a field optional, since
+// MessagePack does not read json tags. An embedded struct (or pointer to
+// one) that does not encode itself is inlined, unless its tag says
+// noinline, or a field of it has the name of a field before it and its tag
+// does not say inline: then it is a field named by its type. Fields inlined
+// through a pointer are optional and may be null: a nil pointer writes them
+// as null, or leaves them out when the struct has an omitempty field.
+// visiting holds the structs being inlined, so that a struct that embeds
+// itself is a field.
+func (ts *types) msgpackFields(st *model.Type, visiting map[string]bool) []Field {
+	var out []Field
+	names := make(map[string]bool)
+	add := func(f Field) {
+		if !names[f.Name] {
+			names[f.Name] = true
+			out = append(out, f)
+			return
+		}
+		// MessagePack writes both; the client keeps the last.
+		out[slices.IndexFunc(out, func(g Field) bool { return g.Name == f.Name })] = f
+	}
+	for _, sf := range st.Fields {
+		name, opts, _ := strings.Cut(reflect.StructTag(sf.Tag).Get("msgpack"), ",")
+		if name == "-" || sf.Type == nil || sf.Name != "" && !exported(sf.Name) {
+			continue
+		}
+		ft, viaPtr := sf.Type, false
+		for ft.Kind == model.Pointer {
+			ft, viaPtr = ft.Elem, true
+		}
+		if sf.Name == "" && !hasOpt(opts, "noinline") && ts.inlines(ft) && !visiting[typeKey(ft)] {
+			visiting[typeKey(ft)] = true
+			inner := ts.msgpackFields(ts.structOf(ft), visiting)
+			delete(visiting, typeKey(ft))
+			shadowed := slices.ContainsFunc(inner, func(f Field) bool { return names[f.Name] })
+			if hasOpt(opts, "inline") || !shadowed {
+				for _, f := range inner {
+					if viaPtr {
+						f.Optional = true
+						if !strings.HasSuffix(f.Type, " | null") {
+							f.Type += " | null"
+						}
+					}
+					add(f)
+				}
+				continue
+			}
+		}
+		if name == "" {
+			name = sf.Name
+			if name == "" {
+				name = typeName(ft)
+			}
+		}
+		f := Field{Name: name, Doc: sf.Doc, Type: ts.Value(sf.Type)}
+		if hasOpt(opts, "omitempty") {
+			f.Optional, f.Type = true, ts.NonNull(sf.Type)
+		}
+		add(f)
+	}
+	return out
+}
+
+// inlines reports whether MessagePack inlines an embedded field of type t:
+// a struct that neither encodes itself nor is a well-known type.
+func (ts *types) inlines(t *model.Type) bool {
+	if t.Kind == model.Struct {
+		return true
+	}
+	if t.Kind != model.Named || wellKnown[key(t.Path, t.Name)] != "" {
+		return false
+	}
+	u, d := ts.under(t)
+	return u.Kind == model.Struct && (d == nil || d.Marshal == "")
 }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import { HttpTransportType, HubConnectionBuilder, LogLevel, Subject, type HubConnection, type IStreamResult } from "@microsoft/signalr";
-import { createLabProxy, registerWatcher, type Lab, type LabRecord, type Note, type Point, type Reply, type Watcher } from "./lab.js";
+import { createLabProxy, registerWatcher, type Lab, type LabRecord, type LabRecordInput, type Note, type Point, type Reply, type Watcher } from "./lab.js";
 
 const url = process.env["LAB_URL"];
 const timeout = 10_000;
@@ -48,6 +48,16 @@ for (const transport of [HttpTransportType.WebSockets, HttpTransportType.ServerS
     assert.deepEqual(await lab.echo(full), full);
   });
 }
+
+test("a Date is sent where a time.Time is expected, and arrives as a string", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  const at = new Date(Date.UTC(2024, 4, 6, 7, 8, 9, 123));
+  const sent: LabRecordInput = { ...full, at, when: at };
+  const back: LabRecord = await lab.echo(sent);
+  assert.equal(back.at, "2024-05-06T07:08:09.123Z");
+  assert.equal(back.when, "2024-05-06T07:08:09.123Z");
+  assert.deepEqual(await lab.echo(back), back); // what arrives may be sent back
+});
 
 test("the zero value has nulls and leaves omitted fields out, as the types say", { timeout }, async (t) => {
   const lab = createLabProxy(await connect(t));
@@ -148,5 +158,130 @@ test("a stream can take an upload, under its //hubgen:name", { timeout }, async 
   assert.deepEqual(await doubled, [
     { X: 2, Y: 4 },
     { X: -1, Y: 0 },
+  ]);
+});
+
+test("for await receives every item of a stream", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  const items: number[] = [];
+  for await (const n of lab.count(5)) {
+    items.push(n);
+  }
+  assert.deepEqual(items, [0, 1, 2, 3, 4]);
+  for await (const n of lab.count(0)) {
+    assert.fail(`an empty stream gave ${n}`);
+  }
+});
+
+test("aborting the signal ends the loop and the hub method's ctx", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  const abort = new AbortController();
+  const seen: number[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const n of lab.forever("aborted", abort.signal)) {
+        seen.push(n);
+        abort.abort();
+      }
+    })(),
+    { name: "AbortError" },
+  );
+  assert.deepEqual(seen, [0]);
+  assert.equal(await lab.ended("aborted"), true); // returns once the hub saw ctx.Done
+});
+
+test("leaving the loop cancels the stream too, and so does an abort of a subscription", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  for await (const n of lab.forever("left")) {
+    assert.equal(n, 0);
+    break;
+  }
+  assert.equal(await lab.ended("left"), true);
+
+  const abort = new AbortController();
+  const failed = new Promise<unknown>((resolve) => {
+    lab.forever("subscribed", abort.signal).subscribe({ next: () => abort.abort(), error: resolve, complete: () => resolve("completed") });
+  });
+  assert.equal((await failed as Error).name, "AbortError");
+  assert.equal(await lab.ended("subscribed"), true);
+});
+
+test("an aborted signal cancels a stream before its first item", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  await assert.rejects(
+    (async () => {
+      for await (const n of lab.forever("early", AbortSignal.abort())) {
+        assert.fail(`an aborted stream gave ${n}`);
+      }
+    })(),
+    { name: "AbortError" },
+  );
+  assert.equal(await lab.ended("early"), true);
+});
+
+async function* numbers(...nums: number[]): AsyncGenerator<number> {
+  for (const n of nums) {
+    await new Promise((resolve) => setImmediate(resolve));
+    yield n;
+  }
+}
+
+test("an upload takes an array or an async generator, awaited at once, and returns the hub's result", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  assert.equal(await lab.sum(2, [1, 2.5]), 7);
+  assert.equal(await lab.sum(3, []), 0);
+  assert.equal(await lab.sum(2, numbers(1, 2, 3)), 12);
+  assert.equal(await lab.sum(1, new Set([0.5, 0.25])), 0.75);
+  const doubled: Point[] = [];
+  for await (const p of lab.double([{ X: 1, Y: 2 }])) {
+    doubled.push(p);
+  }
+  assert.deepEqual(doubled, [{ X: 2, Y: 4 }]);
+});
+
+test("an upload whose iterable throws fails the invocation", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  async function* failing(): AsyncGenerator<number> {
+    yield 1;
+    throw new Error("no more numbers");
+  }
+  await assert.rejects(lab.sum(1, failing()), /Sum/);
+  assert.equal(await lab.sum(1, [4]), 4); // the connection goes on
+});
+
+test("an endless upload to a stream stops being read when the stream ends", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  let stopped = (): void => {};
+  const finished = new Promise<void>((resolve) => (stopped = resolve));
+  async function* endless(): AsyncGenerator<Point> {
+    try {
+      for (let x = 1; ; x++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield { X: x, Y: 0 };
+      }
+    } finally {
+      stopped();
+    }
+  }
+  const seen: number[] = [];
+  for await (const p of lab.double(endless())) {
+    seen.push(p.X);
+    if (seen.length === 2) {
+      break;
+    }
+  }
+  assert.deepEqual(seen, [2, 4]);
+  await finished; // the generator's finally ran: the proxy let go of it
+});
+
+test("a stream's iterator answers calls of next made before the last resolved, in order", { timeout }, async (t) => {
+  const lab = createLabProxy(await connect(t));
+  const it = lab.count(3)[Symbol.asyncIterator]();
+  const results = await Promise.all([it.next(), it.next(), it.next(), it.next()]);
+  assert.deepEqual(results, [
+    { value: 0, done: false },
+    { value: 1, done: false },
+    { value: 2, done: false },
+    { value: undefined, done: true },
   ]);
 });

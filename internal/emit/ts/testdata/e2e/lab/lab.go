@@ -5,7 +5,9 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"iter"
+	"strings"
 	"time"
 )
 
@@ -45,6 +47,69 @@ type Kind string
 // Point has fields without json tags.
 type Point struct{ X, Y float64 }
 
+// Sample has a field of every kind whose form differs between the JSON
+// and the MessagePack protocols, for wire.test.ts, which checks what
+// arrives over each against the types generated for it.
+type Sample struct {
+	Base
+	*Audit
+	Name     string         `json:"name"`
+	Hidden   string         `json:"-"`                  // MessagePack only
+	NoPack   string         `json:"noPack" msgpack:"-"` // JSON only
+	Tags     []string       `json:"tags,omitempty"`
+	Labels   []string       `json:"labels" msgpack:"labels,omitempty"`
+	At       time.Time      `json:"at"`
+	When     *time.Time     `json:"when,omitempty"`
+	Data     []byte         `json:"data"`
+	Hash     [4]byte        `json:"hash"`
+	Count    int64          `json:"count,string"`
+	Status   Status         `json:"status"`
+	Priority Priority       `json:"priority"`
+	ByStatus map[Status]int `json:"byStatus"`
+	ByID     map[int]string `json:"byID"`
+	Code     Code           `json:"code"`
+	Points   []Point        `json:"points"`
+	Note     *string        `json:"note"`
+}
+
+// Status is a string enum.
+type Status string
+
+// The statuses.
+const (
+	StatusOpen   Status = "open"
+	StatusClosed Status = "closed"
+)
+
+// Priority is an integer enum.
+type Priority int
+
+// The priorities.
+const (
+	PriorityLow Priority = iota + 1
+	PriorityHigh
+)
+
+// Code encodes itself as text, "A-B", in both protocols.
+type Code struct{ A, B string }
+
+// MarshalText writes A-B.
+func (c Code) MarshalText() ([]byte, error) { return []byte(c.A + "-" + c.B), nil }
+
+// UnmarshalText reads A-B.
+func (c *Code) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*c = Code{}
+		return nil
+	}
+	a, rest, ok := strings.Cut(string(b), "-")
+	if !ok {
+		return errors.New("a code is A-B")
+	}
+	*c = Code{a, rest}
+	return nil
+}
+
 // Note is what the server tells every client.
 type Note struct {
 	From string `json:"from"`
@@ -77,6 +142,16 @@ type Lab interface {
 	Count(ctx context.Context, n int) iter.Seq2[int, error]
 	// Sum returns the sum of the numbers the client uploads, times scale.
 	Sum(ctx context.Context, scale float64, nums iter.Seq2[float64, error]) (float64, error)
+	// Forever streams 0, then waits for its ctx to end, which Ended reports.
+	Forever(ctx context.Context, id string) iter.Seq2[int, error]
+	// Ended returns once the ctx of the Forever stream with id has ended.
+	Ended(ctx context.Context, id string) (bool, error)
+	// Full returns a Sample with every field set.
+	Full(ctx context.Context) (Sample, error)
+	// Empty returns the zero Sample.
+	Empty(ctx context.Context) (Sample, error)
+	// Mirror returns the Sample it gets.
+	Mirror(ctx context.Context, s Sample) (Sample, error)
 	// Double streams back every point the client uploads, doubled.
 	//hubgen:name double
 	Double(ctx context.Context, in iter.Seq2[Point, error]) iter.Seq2[Point, error]

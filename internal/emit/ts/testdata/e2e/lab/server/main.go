@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -24,9 +25,60 @@ import (
 type labHub struct {
 	srv     *lab.LabServer
 	touches atomic.Int64
+
+	mu    sync.Mutex
+	ended map[string]chan struct{} // by Forever's id: closed when its ctx ends
+}
+
+// endedChan returns the channel that is closed when the Forever stream id's
+// ctx ends.
+func (h *labHub) endedChan(id string) chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, ok := h.ended[id]
+	if !ok {
+		c = make(chan struct{})
+		h.ended[id] = c
+	}
+	return c
+}
+
+func (h *labHub) Forever(ctx context.Context, id string) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		defer close(h.endedChan(id))
+		if !yield(0, nil) {
+			return
+		}
+		<-ctx.Done()
+	}
+}
+
+func (h *labHub) Ended(ctx context.Context, id string) (bool, error) {
+	select {
+	case <-h.endedChan(id):
+		return true, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
 }
 
 func (*labHub) Echo(ctx context.Context, r lab.Record) (lab.Record, error) { return r, nil }
+
+func (*labHub) Full(ctx context.Context) (lab.Sample, error) {
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123000000, time.UTC)
+	note := "a note"
+	return lab.Sample{
+		Base: lab.Base{ID: "s1"}, Audit: &lab.Audit{By: "someone"}, Name: "full", Hidden: "hidden", NoPack: "no pack",
+		Tags: []string{"t"}, Labels: []string{"l"}, At: at, When: &at, Data: []byte("hello"), Hash: [4]byte{1, 2, 3, 4},
+		Count: 1 << 40, Status: lab.StatusClosed, Priority: lab.PriorityHigh,
+		ByStatus: map[lab.Status]int{lab.StatusOpen: 1}, ByID: map[int]string{7: "seven"},
+		Code: lab.Code{A: "x", B: "y"}, Points: []lab.Point{{X: 1, Y: 2}}, Note: &note,
+	}, nil
+}
+
+func (*labHub) Empty(ctx context.Context) (lab.Sample, error) { return lab.Sample{}, nil }
+
+func (*labHub) Mirror(ctx context.Context, s lab.Sample) (lab.Sample, error) { return s, nil }
 
 func (*labHub) Zero(ctx context.Context) (lab.Record, error) { return lab.Record{}, nil }
 
@@ -92,7 +144,7 @@ func (*labHub) Double(ctx context.Context, in iter.Seq2[lab.Point, error]) iter.
 }
 
 func main() {
-	impl := &labHub{}
+	impl := &labHub{ended: make(map[string]chan struct{})}
 	// Ask waits for a client result from its own caller: two invocations of
 	// a connection must run at once.
 	impl.srv = lab.NewLabServer(impl, hub.Options{MaxParallelInvocations: 2})
