@@ -20,9 +20,10 @@ import (
 
 // target is a server process under test.
 type target struct {
-	mode string
-	base string // http://127.0.0.1:port
-	cmd  *exec.Cmd
+	mode      string
+	base      string // http://127.0.0.1:port
+	cmd       *exec.Cmd
+	negotiate bool // connections negotiate first (always with stateful reconnect)
 }
 
 // start runs this program again as a server of the given mode.
@@ -110,7 +111,7 @@ func (t *target) isReply(b []byte) bool {
 func (t *target) greet(ws *websocket.Conn) error {
 	switch t.wire() {
 	case signalrWire:
-		return handshake(ws)
+		return handshake(ws, t.stateful())
 	case centrifugeWire:
 		for i, cmd := range []string{`{"id":1,"connect":{}}`, `{"id":2,"subscribe":{"channel":"` + cfChannel + `"}}`} {
 			if err := ws.WriteMessage(websocket.TextMessage, []byte(cmd)); err != nil {
@@ -147,7 +148,16 @@ func (t *target) dialAll(n int) ([]*websocket.Conn, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			ws, _, err := dialer.Dial(url, nil)
+			u := url
+			if t.negotiate || t.stateful() {
+				token, err := t.negotiateFor()
+				if err != nil {
+					errs <- err
+					return
+				}
+				u += "?id=" + token
+			}
+			ws, _, err := dialer.Dial(u, nil)
 			if err == nil {
 				err = t.greet(ws)
 			}
@@ -167,8 +177,37 @@ func (t *target) dialAll(n int) ([]*websocket.Conn, error) {
 	return conns, nil
 }
 
-func handshake(ws *websocket.Conn) error {
-	if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"protocol":"json","version":1}`+"\x1e")); err != nil {
+// stateful reports whether the target is hubgen with stateful reconnect.
+func (t *target) stateful() bool { return t.mode == "hubgen-stateful" }
+
+// negotiateFor negotiates a connection, a stateful one from a stateful
+// target; it returns its token.
+func (t *target) negotiateFor() (string, error) {
+	url := t.base + "/hub/negotiate?negotiateVersion=1"
+	if t.stateful() {
+		url += "&useStatefulReconnect=true"
+	}
+	resp, err := http.Post(url, "", nil)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var n struct {
+		ConnectionToken      string
+		UseStatefulReconnect bool
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&n); err != nil || n.UseStatefulReconnect != t.stateful() {
+		return "", fmt.Errorf("negotiate: stateful reconnect %v, want %v (%v)", n.UseStatefulReconnect, t.stateful(), err)
+	}
+	return n.ConnectionToken, nil
+}
+
+func handshake(ws *websocket.Conn, stateful bool) error {
+	version := "1"
+	if stateful {
+		version = "2" // stateful reconnect, as the official clients ask
+	}
+	if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"protocol":"json","version":`+version+`}`+"\x1e")); err != nil {
 		return err
 	}
 	_, b, err := ws.ReadMessage()
@@ -275,6 +314,7 @@ func (t *target) broadcast(conns, msgs, size int) (broadcastResult, error) {
 		go func() {
 			defer wg.Done()
 			next, got, bad := 0, 0, 0
+			acked := time.Now() // when a stateful connection last acknowledged
 			c.SetReadDeadline(time.Now().Add(60 * time.Second))
 			for got < msgs && next < msgs {
 				_, b, err := c.ReadMessage()
@@ -292,6 +332,10 @@ func (t *target) broadcast(conns, msgs, size int) (broadcastResult, error) {
 					}
 					next = max(next, seq+1)
 					got++
+					if t.stateful() && time.Since(acked) >= ackInterval {
+						acked = time.Now()
+						c.WriteMessage(websocket.TextMessage, []byte(`{"type":8,"sequenceId":`+strconv.Itoa(got)+`}`+"\x1e"))
+					}
 				}
 			}
 			lastDone.Store(time.Now().UnixNano())
@@ -346,3 +390,7 @@ func afterMarker(rec []byte) ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// ackInterval is how often a stateful connection of the load acknowledges
+// what it received, as the official clients do (a second after a message).
+var ackInterval = time.Second

@@ -32,10 +32,19 @@ func main() {
 	idle := flag.Int("idle", 10000, "idle connections for the memory run")
 	out := flag.String("o", "", "write the report to this file as well as stdout")
 	chart := flag.String("chart", "", "draw the ratios to hubgen as a PNG chart in this file")
+	stateful := flag.Bool("stateful", false, "measure only hubgen with stateful reconnect against hubgen without, and print that table")
+	flag.DurationVar(&ackInterval, "ack", ackInterval, "how often the load's stateful connections acknowledge what they received (the official clients: 1s)")
 	flag.Parse()
 	if *serveMode != "" {
 		if err := serve(*serveMode); err != nil {
 			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *stateful {
+		if err := statefulReport(os.Stdout, *deliveries, *idle); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
 		return

@@ -33,7 +33,9 @@ func serve(mode string) error {
 	var err error
 	switch mode {
 	case "hubgen":
-		s = newHubServer()
+		s = newHubServer(false)
+	case "hubgen-stateful":
+		s = newHubServer(true)
 	case "gorilla":
 		s = newRawServer()
 	case "philippseith":
@@ -93,16 +95,21 @@ func readStats() stats {
 	return s
 }
 
-// hubServer is hubgen's hub with an Echo method.
+// hubServer is hubgen's hub with an Echo method; stateful, it allows stateful
+// reconnects.
 type hubServer struct{ srv *hub.Server }
 
-func newHubServer() *hubServer {
+func newHubServer(stateful bool) *hubServer {
 	echo := hub.Method{Name: "Echo", Args: 1, Call: func(ctx context.Context, a hub.Args) (any, error) {
 		return hub.Arg[string](a, 0)
 	}}
 	return &hubServer{hub.New([]hub.Method{echo}, hub.Options{
 		Logger:       slog.New(slog.DiscardHandler),
 		MaxQueueSize: 256 << 20, // the benchmark floods on purpose
+		// What the load has not acknowledged yet (it acks every 100
+		// messages) is kept; the flood must not wait for Acks.
+		AllowStatefulReconnects:     stateful,
+		StatefulReconnectBufferSize: 256 << 20,
 	})}
 }
 

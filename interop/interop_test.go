@@ -81,14 +81,18 @@ func officialClient(t *testing.T, via func(backend string) string) {
 	mux.Mount("/hubs/detailed", detailed.srv)
 	mux.Handle("GET /clientresult/{id}", http.HandlerFunc(main.clientResult))
 	rawEcho := mountFunctional(mux, main.srv, log)
+	stateful := mountStateful(mux, log)
 	ts := httptest.NewServer(mux) // listens on 127.0.0.1
+	if stateful.proxy, err = newProxy(ts.Listener.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
 
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec")
 	cmd.Dir = "node"
-	cmd.Env = append(os.Environ(), "HUB_URL="+via(ts.URL))
+	cmd.Env = append(os.Environ(), "HUB_URL="+via(ts.URL), "PROXY_URL="+stateful.proxy.URL())
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 5 * time.Second
 	runErr := cmd.Run()
@@ -110,8 +114,17 @@ func officialClient(t *testing.T, via func(backend string) string) {
 			t.Errorf("the echo endpoint served no connection over %v", tr)
 		}
 	}
+	if n := stateful.maxDisconnects(); n > 1 {
+		t.Errorf("OnDisconnected ran %d times for one stateful connection", n)
+	}
 	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
+	stateful.proxy.close()
+	for _, srv := range []*hub.Server{stateful.long, stateful.short} {
+		if err := srv.Shutdown(shutdown); err != nil {
+			t.Errorf("Shutdown of a stateful hub: %v", err)
+		}
+	}
 	if err := rawEcho.srv.Shutdown(shutdown); err != nil {
 		t.Errorf("Shutdown of /echo: %v", err)
 	}

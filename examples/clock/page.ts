@@ -19,7 +19,13 @@ const show = (now: string): void => {
   time.textContent = new Date(now).toLocaleTimeString();
 };
 
-const connection = new HubConnectionBuilder().withUrl("/hubs/clock").withAutomaticReconnect().build();
+// withStatefulReconnect: a dropped WebSocket comes back at once, as the same
+// connection, with nothing lost (the server allows it).
+const connection = new HubConnectionBuilder()
+  .withUrl("/hubs/clock")
+  .withStatefulReconnect()
+  .withAutomaticReconnect()
+  .build();
 
 // The server's worker calls ShowTime on every client each second.
 registerClock(connection, { showTime: show });

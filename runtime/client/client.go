@@ -38,6 +38,12 @@
 // connection with a Close message reconnects the client only if the message
 // allows it. Options.OnReconnecting, OnReconnected and OnClosed report each step.
 //
+// With Options.StatefulReconnect and a server that allows it, over
+// WebSockets, a dropped socket is first reopened once, at once: the
+// connection goes on with the same id, its pending invocations waiting, and
+// what either side had not acknowledged is sent again, duplicates dropped
+// (Options.OnReattached). Only if that fails does the reconnect above begin.
+//
 // # Goroutines
 //
 // A Conn has a goroutine that reads from the server, one that runs handlers
@@ -171,15 +177,16 @@ func newConn(rawURL string, opts Options) (*Conn, error) {
 	c.log = c.opts.Logger
 	c.stop, c.cancel = context.WithCancel(context.Background())
 	c.dial = connections.DialOptions{
-		Transports:      c.opts.Transports,
-		Format:          connections.Format(c.opts.Protocol.Format()),
-		SkipNegotiation: c.opts.SkipNegotiation,
-		AccessToken:     c.opts.AccessToken,
-		Header:          c.opts.Header,
-		HTTPClient:      c.opts.HTTPClient,
-		Dialer:          c.opts.Dialer,
-		WriteTimeout:    c.opts.ServerTimeout,
-		Logger:          c.log,
+		Transports:        c.opts.Transports,
+		Format:            connections.Format(c.opts.Protocol.Format()),
+		SkipNegotiation:   c.opts.SkipNegotiation,
+		AccessToken:       c.opts.AccessToken,
+		Header:            c.opts.Header,
+		HTTPClient:        c.opts.HTTPClient,
+		Dialer:            c.opts.Dialer,
+		WriteTimeout:      c.opts.ServerTimeout,
+		StatefulReconnect: c.opts.StatefulReconnect,
+		Logger:            c.log,
 	}
 	return c, nil
 }
@@ -329,7 +336,18 @@ func (c *Conn) watch(s *session) {
 	c.watcher.Store(goid())
 	var err error
 	for s != nil {
-		<-s.done
+		select {
+		case <-s.done:
+		case <-s.reattached:
+			for range s.reattaches.Swap(0) {
+				c.callback(func() {
+					if c.opts.OnReattached != nil {
+						c.opts.OnReattached()
+					}
+				})
+			}
+			continue
+		}
 		retry, cause := s.result()
 		c.mu.Lock()
 		closing := c.closing

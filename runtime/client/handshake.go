@@ -17,7 +17,7 @@ func (c *Conn) connect(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("client: %w", err)
 	}
 	t := newDialed(cc)
-	rest, err := c.handshake(ctx, t)
+	rest, err := c.handshake(ctx, t, cc.Stateful())
 	if err != nil {
 		t.abort()
 		return nil, err
@@ -27,10 +27,10 @@ func (c *Conn) connect(ctx context.Context) (*session, error) {
 
 // handshake sends the handshake request and reads the response. It returns the
 // bytes that followed the response, the first records of the connection.
-func (c *Conn) handshake(ctx context.Context, t transport) ([]byte, error) {
+func (c *Conn) handshake(ctx context.Context, t transport, stateful bool) ([]byte, error) {
 	timer := time.AfterFunc(c.opts.HandshakeTimeout, t.abort)
 	stop := context.AfterFunc(ctx, t.abort)
-	rest, err := exchangeHandshake(t, c.opts.Protocol)
+	rest, err := exchangeHandshake(t, c.opts.Protocol, stateful)
 	timedOut, canceled := !timer.Stop(), !stop()
 	switch {
 	case canceled:
@@ -41,9 +41,14 @@ func (c *Conn) handshake(ctx context.Context, t transport) ([]byte, error) {
 	return rest, err
 }
 
-func exchangeHandshake(t transport, p protocol.Protocol) ([]byte, error) {
-	// Version 1: version 2 only asks for stateful reconnect.
-	req := protocol.AppendHandshakeRequest(nil, protocol.HandshakeRequest{Protocol: p.Name(), Version: 1})
+func exchangeHandshake(t transport, p protocol.Protocol, stateful bool) ([]byte, error) {
+	// Version 2 only for stateful reconnect, as the official clients: older
+	// servers accept version 1 only.
+	version := 1
+	if stateful {
+		version = 2
+	}
+	req := protocol.AppendHandshakeRequest(nil, protocol.HandshakeRequest{Protocol: p.Name(), Version: version})
 	if err := t.write(req); err != nil {
 		return nil, fmt.Errorf("client: sending the handshake: %w", err)
 	}

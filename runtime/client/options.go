@@ -79,6 +79,22 @@ type Options struct {
 	// missing.
 	Handlers map[string]Handler
 
+	// StatefulReconnect asks the server for stateful reconnect, as the
+	// official clients' withStatefulReconnect: over WebSockets, with a server
+	// that allows it (ASP.NET Core's AllowStatefulReconnects, hub.Options'),
+	// a connection whose socket drops reopens it once, at once, and goes on
+	// with nothing lost and nothing twice — the same connection id, its
+	// groups, its pending calls. Each side keeps what it sent until the other
+	// acknowledges it. If the reattach fails (the server's window passed, or
+	// the request reached a server that does not know the connection), the
+	// connection is lost and Reconnect applies as without it.
+	// OnReattached tells of each drop survived.
+	StatefulReconnect bool
+	// StatefulReconnectBufferSize caps the bytes kept until the server
+	// acknowledges them; past it, sends wait for the server's next Ack.
+	// Default 100,000, as in the official clients.
+	StatefulReconnectBufferSize int
+
 	// Logger receives the client's logs. Default: slog.Default().
 	Logger *slog.Logger
 
@@ -95,6 +111,10 @@ type Options struct {
 	// OnReconnected is called when the client has reconnected, with the new
 	// connection id ("" with SkipNegotiation).
 	OnReconnected func(connectionID string)
+	// OnReattached is called when a stateful connection (StatefulReconnect)
+	// lost its socket and reattached: nothing was lost, the connection id is
+	// the same, and calls went on waiting meanwhile.
+	OnReattached func()
 }
 
 func (o Options) withDefaults() Options {
@@ -108,6 +128,9 @@ func (o Options) withDefaults() Options {
 	def(&o.HandshakeTimeout, DefaultHandshakeTimeout)
 	if o.Protocol == nil {
 		o.Protocol = protocol.JSON
+	}
+	if o.StatefulReconnectBufferSize <= 0 {
+		o.StatefulReconnectBufferSize = 100_000
 	}
 	if o.Reconnect == nil {
 		o.Reconnect = DefaultReconnect

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hubgen/hubgen/runtime/internal/outq"
+	"github.com/hubgen/hubgen/runtime/internal/reconnect"
 	"github.com/hubgen/hubgen/runtime/protocol"
 )
 
@@ -51,6 +53,13 @@ type session struct {
 
 	quit chan struct{} // closed when the session starts ending
 	done chan struct{} // closed when the session is over
+
+	// With stateful reconnect: the count of tracked messages received, the
+	// timer of the Acks, and the signal of a reattach, for the watcher.
+	rx         *reconnect.Receiver
+	ack        *time.Timer
+	reattached chan struct{} // capacity 1: reattaches counts them
+	reattaches atomic.Int64  // reattaches the watcher has not told of yet
 }
 
 // call is an invocation waiting for its Completion, or a stream from the
@@ -78,6 +87,12 @@ func (c *Conn) newSession(t transport, id string, rest []byte) *session {
 		done:    make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(c.stop)
+	keep := 0
+	if r, ok := t.(reattacher); ok && r.stateful() {
+		keep = c.opts.StatefulReconnectBufferSize
+		s.rx = reconnect.NewReceiver()
+		s.reattached = make(chan struct{}, 1)
+	}
 	s.q = outq.New(outq.Config{
 		Write: s.write,
 		Failed: func(err error) {
@@ -85,6 +100,7 @@ func (c *Conn) newSession(t transport, id string, rest []byte) *session {
 		},
 		End:   t.closeWrite,
 		Yield: true,
+		Keep:  keep,
 	})
 	s.ping, _ = s.proto.Append(nil, &protocol.Message{Type: protocol.Ping})
 	if _, ok := t.(inherentKeepAlive); !ok {
@@ -93,8 +109,71 @@ func (c *Conn) newSession(t transport, id string, rest []byte) *session {
 		s.keepAlive = time.AfterFunc(c.opts.KeepAliveInterval, s.sendPing)
 		s.mu.Unlock()
 	}
+	if s.rx != nil {
+		s.mu.Lock()
+		s.ack = time.AfterFunc(ackInterval, s.sendAck)
+		s.mu.Unlock()
+	}
 	go s.read(rest)
 	return s
+}
+
+// ackInterval is how often a stateful connection acknowledges what it
+// received, when something new arrived, as the official clients do.
+const ackInterval = time.Second
+
+// sendAck runs on the Ack timer: it queues an Ack when something new
+// arrived, and sets the timer for the next.
+func (s *session) sendAck() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ending {
+		return
+	}
+	if id, ok := s.rx.Due(); ok {
+		if b, err := s.proto.Append(nil, &protocol.Message{Type: protocol.Ack, SequenceID: id}); err == nil {
+			s.q.PushUntracked(b, false)
+		}
+	}
+	s.ack.Reset(ackInterval)
+}
+
+// reattach reopens the socket of a stateful session that lost it, once:
+// nothing is written meanwhile; then the server gets a Sequence and what it
+// did not acknowledge, in order. It reports false when the session cannot go
+// on: it ends, and the connection reconnects as without stateful reconnect.
+func (s *session) reattach(cause error) bool {
+	r, ok := s.t.(reattacher)
+	if !ok || s.rx == nil || errors.Is(cause, io.EOF) {
+		return false // not stateful, or the server closed cleanly
+	}
+	select {
+	case <-s.quit:
+		return false
+	default:
+	}
+	s.q.Pause()
+	ctx, cancel := context.WithTimeout(s.ctx, s.c.opts.HandshakeTimeout)
+	err := r.reattach(ctx)
+	cancel()
+	if err != nil {
+		s.c.log.Info("client: the stateful connection could not reattach", "error", err, "lost", cause)
+		return false
+	}
+	s.c.log.Debug("client: the stateful connection reattached", "lost", cause)
+	s.q.Resume(func(id int64) []byte {
+		b, _ := s.proto.Append(nil, &protocol.Message{Type: protocol.Sequence, SequenceID: id}) // an id only: it cannot fail
+		return b
+	})
+	if s.timeout != nil {
+		s.timeout.Reset(s.c.opts.ServerTimeout)
+	}
+	s.reattaches.Add(1)
+	select {
+	case s.reattached <- struct{}{}:
+	default: // the watcher is told already
+	}
+	return true
 }
 
 // write is the queue's Write: one batch of whole messages in one transport
@@ -119,7 +198,7 @@ func (s *session) sendPing() {
 		return // endLocked stopped the timer; it must not start again
 	}
 	if idle >= interval {
-		s.q.Push(s.ping, false) // fails only when the queue is closing
+		s.q.PushUntracked(s.ping, false) // fails only when the queue is closing
 		idle = 0
 	}
 	s.keepAlive.Reset(interval - idle)
@@ -272,6 +351,9 @@ func (s *session) endLocked(cause error, retry bool) bool {
 	if s.keepAlive != nil {
 		s.keepAlive.Stop()
 	}
+	if s.ack != nil {
+		s.ack.Stop()
+	}
 	return true
 }
 
@@ -339,7 +421,11 @@ func (s *session) receive(buf []byte) error {
 		}
 		var err error
 		if buf, err = s.t.read(buf); err != nil {
-			return err
+			if !s.reattach(err) {
+				return err
+			}
+			buf = buf[:0] // a message the old socket cut short comes again
+			continue
 		}
 		if s.timeout != nil {
 			s.timeout.Reset(s.c.opts.ServerTimeout)
@@ -350,6 +436,22 @@ func (s *session) receive(buf []byte) error {
 // handle acts on one message. It reports closed when the server closed the
 // connection, with the error that says why.
 func (s *session) handle(m *protocol.Message) (closed bool, err error) {
+	if s.rx != nil {
+		switch {
+		case m.Type == protocol.Ack:
+			s.q.Ack(m.SequenceID)
+			return false, nil
+		case m.Type == protocol.Sequence:
+			if err := s.rx.Sequence(m.SequenceID); err != nil {
+				err = fmt.Errorf("client: %w", err)
+				s.end(err, true)
+				return true, err
+			}
+			return false, nil
+		case !s.rx.Accept(m.Type):
+			return false, nil // a duplicate, replayed after a reattach
+		}
+	}
 	switch m.Type {
 	case protocol.Invocation:
 		s.handOver(job{s: s, id: m.InvocationID, target: m.Target, args: Args{proto: s.proto, raw: protocol.CloneRaw(m.RawArguments)}})
@@ -374,8 +476,8 @@ func (s *session) handle(m *protocol.Message) (closed bool, err error) {
 		s.end(err, m.AllowReconnect)
 		return true, err
 	}
-	// Pings need nothing more than their arrival. Ack, Sequence and unknown
-	// types are ignored.
+	// Pings need nothing more than their arrival. Unknown types, and Ack and
+	// Sequence without stateful reconnect, are ignored.
 	return false, nil
 }
 

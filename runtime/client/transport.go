@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -68,8 +69,17 @@ func (d dialed) read(dst []byte) ([]byte, error) {
 }
 
 func (d dialed) write(p []byte) error { return d.cc.Write(p) }
-func (d dialed) closeWrite()          { d.cc.CloseWrite() }
-func (d dialed) abort()               { d.cc.Abort() }
+
+// reattacher is a transport that may reopen its socket after a drop.
+type reattacher interface {
+	stateful() bool
+	reattach(ctx context.Context) error
+}
+
+func (d dialed) stateful() bool                     { return d.cc.Stateful() }
+func (d dialed) reattach(ctx context.Context) error { return d.cc.Reattach(ctx) }
+func (d dialed) closeWrite()                        { d.cc.CloseWrite() }
+func (d dialed) abort()                             { d.cc.Abort() }
 
 // readError gives the client's prefix to the errors the connections layer
 // reports of its own when a read fails (the end of an event stream or of

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hubgen/hubgen/runtime/internal/outq"
+	"github.com/hubgen/hubgen/runtime/internal/reconnect"
 	"github.com/hubgen/hubgen/runtime/protocol"
 	"github.com/hubgen/hubgen/runtime/transport"
 )
@@ -32,6 +33,11 @@ type Conn struct {
 	// Owned by the goroutine that reads the transport.
 	in  *outq.Buffer  // received bytes not yet parsed
 	sem chan struct{} // slots for parallel invocations; nil when only one
+
+	// With stateful reconnect (transport.Conn.Stateful): the count of
+	// tracked messages received, and whether the socket is gone meanwhile.
+	rx      *reconnect.Receiver
+	dropped atomic.Bool
 
 	reading   atomic.Bool   // the reader waits in Next: it will see the transport end
 	closed    atomic.Bool   // the server closes the connection with a last message
@@ -75,6 +81,13 @@ func newConn(srv *Server, lc *transport.Conn) *Conn {
 		c.inline = context.WithValue(c.ctx, inlineKey{}, c)
 	}
 	write := lc.Writer()
+	keep := 0
+	if lc.Stateful() {
+		keep = srv.opts.StatefulReconnectBufferSize
+		c.rx = reconnect.NewReceiver()
+		lc.OnDrop(c.drop)
+		lc.OnReattach(c.reattach)
+	}
 	c.q = outq.New(outq.Config{
 		Write: func(p []byte) error {
 			err := write(p)
@@ -86,6 +99,7 @@ func newConn(srv *Server, lc *transport.Conn) *Conn {
 		Limit:  srv.opts.MaxQueueSize,
 		Full:   c.behind,
 		Yield:  true,
+		Keep:   keep,
 	})
 	c.lastWrite.Store(c.created.UnixNano())
 	return c
@@ -115,6 +129,11 @@ func (c *Conn) Context() context.Context { return c.ctx }
 
 // Protocol returns the hub protocol chosen at the handshake.
 func (c *Conn) Protocol() protocol.Protocol { return c.proto }
+
+// Stateful reports whether the connection survives the loss of its WebSocket:
+// its client asked for stateful reconnect, and Options.AllowStatefulReconnects
+// allows it. WebSockets only.
+func (c *Conn) Stateful() bool { return c.rx != nil }
 
 // Transport returns the name of the transport: "WebSockets",
 // "ServerSentEvents" or "LongPolling".
@@ -223,11 +242,61 @@ func (c *Conn) tick(now time.Time) {
 	if c.lc.Transport() == transport.LongPolling {
 		return
 	}
+	if c.dropped.Load() {
+		return // the transport waits for the client to reattach
+	}
 	if now.Sub(c.lc.LastRead()) > o.ClientTimeout {
 		c.lc.Abort(errTimeout)
 		return
 	}
+	c.ack()
 	c.ping(now)
+}
+
+// ack sends an Ack to a stateful connection's client when something new
+// arrived since the last one: the heartbeat's, about once a second, as
+// ASP.NET Core's timer.
+func (c *Conn) ack() {
+	if c.rx == nil {
+		return
+	}
+	if id, ok := c.rx.Due(); ok {
+		c.pushControl(&protocol.Message{Type: protocol.Ack, SequenceID: id})
+	}
+}
+
+// drop is the transport's OnDrop: the socket is gone, the client may come
+// back. Nothing is written meanwhile.
+func (c *Conn) drop() {
+	c.dropped.Store(true)
+	c.q.Pause()
+}
+
+// reattach is the transport's OnReattach: the client came back over a new
+// socket, which gets a Sequence, what the client did not acknowledge, and
+// then what was sent meanwhile.
+func (c *Conn) reattach() {
+	if !c.handshook.Load() { // nothing to resume: the client could not have started
+		c.lc.Abort(errTimeout)
+		return
+	}
+	c.srv.log.Debug("hub: a stateful connection's client reattached", "conn", c.id)
+	c.dropped.Store(false)
+	c.q.Resume(func(id int64) []byte {
+		b, _ := outq.Append(c.proto, nil, &protocol.Message{Type: protocol.Sequence, SequenceID: id}) // an id only: it cannot fail
+		return b
+	})
+}
+
+// pushControl queues a message of the hub's own that stateful reconnect does
+// not track: a Ping, an Ack.
+func (c *Conn) pushControl(m *protocol.Message) {
+	b := outq.Get()
+	b.Msg = *m
+	if b.Encode(c.proto) == nil {
+		c.q.PushUntracked(b.B, false)
+	}
+	b.Free()
 }
 
 // closeRequested closes the connection when the transport layer asks: with a
@@ -259,13 +328,7 @@ func (c *Conn) ping(now time.Time) {
 	if !c.handshook.Load() || now.UnixNano()-c.lastWrite.Load() < int64(c.srv.opts.KeepAliveInterval) || !c.q.Idle() {
 		return
 	}
-	b := outq.Get()
-	b.Msg = protocol.Message{Type: protocol.Ping}
-	if b.Encode(c.proto) != nil {
-		b.Free()
-		return
-	}
-	c.push(b, false)
+	c.pushControl(&protocol.Message{Type: protocol.Ping})
 }
 
 // finish runs once, when the transport is done: it ends the connection's

@@ -13,6 +13,20 @@ import (
 
 // dispatch acts on one message from the client. An error closes the connection.
 func (c *Conn) dispatch(m *protocol.Message) error {
+	if c.rx != nil {
+		switch {
+		case m.Type == protocol.Ack:
+			c.q.Ack(m.SequenceID)
+			return nil
+		case m.Type == protocol.Sequence:
+			if err := c.rx.Sequence(m.SequenceID); err != nil {
+				return invalidData("%s", err.Error())
+			}
+			return nil
+		case !c.rx.Accept(m.Type):
+			return nil // a duplicate, replayed after a reattach
+		}
+	}
 	switch m.Type {
 	case protocol.Invocation:
 		c.invoke(m)
@@ -34,8 +48,8 @@ func (c *Conn) dispatch(m *protocol.Message) error {
 		}
 		c.closeWith(nil, false)
 	}
-	// Ping needs nothing more than its arrival; Ack, Sequence and unknown
-	// types are ignored.
+	// Ping needs nothing more than its arrival; unknown types, and Ack and
+	// Sequence without stateful reconnect, are ignored.
 	return nil
 }
 

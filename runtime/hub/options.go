@@ -24,6 +24,9 @@ const (
 	DefaultPollTimeout       = transport.DefaultPollTimeout
 	DefaultMaxPending        = transport.DefaultMaxPending
 	DefaultMaxPostSize       = transport.DefaultMaxPostSize
+	// DefaultStatefulReconnectBufferSize is ASP.NET Core's
+	// StatefulReconnectBufferSize.
+	DefaultStatefulReconnectBufferSize = 100_000
 )
 
 // Options configure a Server. The zero value of every field means its default.
@@ -85,8 +88,30 @@ type Options struct {
 	PollTimeout time.Duration
 	// DisconnectTimeout closes a Long Polling connection whose client has not
 	// polled for this long, and drops a negotiation that no transport opened
-	// in this time, as ASP.NET Core's disconnect timeout. Default 15 s.
+	// in this time, as ASP.NET Core's disconnect timeout. Default 15 s. It
+	// is also the window in which a stateful connection's client may
+	// reattach after a drop.
 	DisconnectTimeout time.Duration
+
+	// AllowStatefulReconnects lets the clients that ask for it
+	// (withStatefulReconnect in the official clients, client.Options'
+	// StatefulReconnect in Go) survive the loss of their WebSocket, as
+	// ASP.NET Core's option of that name: after a drop that was not a clean
+	// close the connection waits DisconnectTimeout for the client to
+	// reattach, and then goes on with nothing lost and nothing twice — the
+	// same connection, its groups, its user, its pending client results.
+	// OnDisconnected runs only when it ends. Each side keeps what it sent
+	// until the other acknowledges it (about once a second) and sends it
+	// again after a reattach. WebSockets only; with several servers, a
+	// reattach must reach the same server (sticky sessions). Default off.
+	AllowStatefulReconnects bool
+	// StatefulReconnectBufferSize caps the bytes kept for a stateful
+	// connection until its client acknowledges them. When they pass it, the
+	// connection's writes wait for the client's next Ack (backpressure for
+	// that connection only: a broadcast never waits for it); what is sent
+	// meanwhile waits in its queue, and once that passes MaxQueueSize the
+	// connection is closed as one that does not keep up. Default 100,000.
+	StatefulReconnectBufferSize int
 
 	// AllowedOrigins lists the origins (scheme://host[:port]) whose browsers may
 	// use the hub from another site: they may open a WebSocket to it, and they
@@ -178,6 +203,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxQueueSize <= 0 {
 		o.MaxQueueSize = DefaultMaxQueueSize
+	}
+	if o.StatefulReconnectBufferSize <= 0 {
+		o.StatefulReconnectBufferSize = DefaultStatefulReconnectBufferSize
 	}
 	if o.Lifetime == nil {
 		o.Lifetime = NewMemoryLifetime()

@@ -28,6 +28,15 @@ func (c *Conn) serve() {
 		c.reading.Store(true)
 		data, err := c.lc.Next()
 		c.reading.Store(false)
+		if err == transport.ErrReattached {
+			// A message the old socket cut short is lost; the client
+			// sends it again.
+			if c.in != nil {
+				c.in.Free()
+				c.in = nil
+			}
+			continue
+		}
 		if err != nil {
 			if cause == nil {
 				cause = c.ended(err)
@@ -191,7 +200,7 @@ func (c *Conn) handshake(data []byte) (int, error) {
 	c.handshook.Store(true)
 	// The answer waits until the connection is registered: a client that has
 	// it receives every broadcast sent after.
-	c.q.Push(protocol.AppendHandshakeResponse(nil, ""), true)
+	c.q.PushUntracked(protocol.AppendHandshakeResponse(nil, ""), true)
 	if err := c.srv.connected(c); err != nil {
 		c.Close(err)
 	}

@@ -41,6 +41,17 @@
 // the handshake, the hub protocol, dispatch, streams, client results, the
 // lifetime manager, keep-alive and the hub's limits.
 //
+// Stateful reconnect (Options.AllowStatefulReconnects, for the clients that
+// ask) is shared by the layers: the transport keeps a connection whose
+// WebSocket dropped for DisconnectTimeout and swaps in the socket its client
+// reattaches with; the hub numbers the invocation messages of the whole
+// logical connection and keeps them, in the connection's queue, until the
+// client acknowledges them, acknowledges what it receives on the heartbeat,
+// and after a reattach sends Sequence and then what is unacknowledged, in
+// order, and drops the duplicates the client replays. Past
+// StatefulReconnectBufferSize unacknowledged bytes the connection's writes
+// wait for an Ack; its queue's limit, MaxQueueSize, still closes it.
+//
 // Security is in Options: Authenticate turns each request into an Identity
 // (BearerToken reads the token clients send) or refuses it with a 401;
 // Authorize allows or refuses each invocation; Filters wrap invocations,
@@ -111,6 +122,7 @@ func New(methods []Method, opts Options) *Server {
 		MaxPending:                      o.MaxPending,
 		PollTimeout:                     o.PollTimeout,
 		DisconnectTimeout:               o.DisconnectTimeout,
+		AllowStatefulReconnects:         o.AllowStatefulReconnects,
 		WriteTimeout:                    o.SendTimeout,
 		MaxPostSize:                     o.MaxPostSize,
 		// The heartbeat also pings and times out the hub's connections.

@@ -24,6 +24,7 @@ type Conn struct {
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	t       transport
+	sw      *swapTransport // t, when the connection may survive the loss of its WebSocket
 
 	format   atomic.Int32 // the Format SetFormat chose; 0 before
 	received atomic.Int32 // the Format of the last WebSocket message received
@@ -31,11 +32,13 @@ type Conn struct {
 	writeBy  atomic.Int64 // SetWriteDeadline's, in unix nanoseconds; 0 for none
 	closing  atomic.Bool  // Close was called
 
-	mu      sync.Mutex      // guards the hooks and expired, never user code
-	onBeat  func(time.Time) // OnHeartbeat
-	onClose func(error)     // OnCloseRequest
-	onEnd   func(error)     // OnEnd
-	expired bool            // the identity's expiry was acted on
+	mu       sync.Mutex      // guards the hooks and expired, never user code
+	onBeat   func(time.Time) // OnHeartbeat
+	onClose  func(error)     // OnCloseRequest
+	onEnd    func(error)     // OnEnd
+	onDrop   func()          // OnDrop
+	onAttach func()          // OnReattach
+	expired  bool            // the identity's expiry was acted on
 
 	endOnce sync.Once
 	err     error // why the transport ended; nil for a clean end. Set before ctx ends.
@@ -142,7 +145,7 @@ func (c *Conn) Format() Format {
 // SetFormat sets the format of what Write sends over WebSockets.
 func (c *Conn) SetFormat(f Format) {
 	c.format.Store(int32(f))
-	if t, ok := c.t.(*wsTransport); ok {
+	if t := c.websocket(); t != nil {
 		t.out.Store(int32(f))
 	}
 }
@@ -157,7 +160,7 @@ func (c *Conn) SetWriteDeadline(t time.Time) {
 		by = t.UnixNano()
 	}
 	c.writeBy.Store(by)
-	if t, ok := c.t.(*wsTransport); ok {
+	if t := c.websocket(); t != nil {
 		t.writeBy.Store(by)
 	}
 }
@@ -265,8 +268,11 @@ func (c *Conn) end(cause error) {
 		if cause == nil {
 			cause = io.EOF
 		}
-		c.cancel(cause)
 		c.srv.untrack(c) // its token is worthless from now on
+		c.cancel(cause)
+		if c.sw != nil {
+			c.sw.stop()
+		}
 		c.mu.Lock()
 		f := c.onEnd
 		c.mu.Unlock()

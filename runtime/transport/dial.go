@@ -57,6 +57,14 @@ type DialOptions struct {
 	// the server to end its side before it closes. Default 5 s.
 	CloseTimeout time.Duration
 
+	// StatefulReconnect asks the server for stateful reconnect
+	// (useStatefulReconnect=true at negotiate, as the official clients'
+	// withStatefulReconnect): when it agrees and the transport is WebSockets,
+	// ClientConn.Stateful reports it, and Reattach reopens the connection's
+	// WebSocket after a drop. The protocol above keeps and replays what was
+	// lost (runtime/client does).
+	StatefulReconnect bool
+
 	// Logger receives Dial's logs: a transport that failed to start, at the
 	// Debug level. Default: slog.Default().
 	Logger *slog.Logger
@@ -221,6 +229,7 @@ type ClientConn struct {
 	kind   Transports
 	format Format
 	cfg    *dialConfig
+	swap   *clientSwap // t, when the connection is stateful
 }
 
 // ID returns the connection id, the name the server knows the connection by;

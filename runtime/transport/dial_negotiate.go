@@ -26,6 +26,7 @@ type negotiated struct {
 	id         string   // connection id, the connection's public name
 	bearer     string   // access token to send
 	transports []availableTransport
+	stateful   bool // the server agreed to stateful reconnect
 }
 
 // connectURL returns the hub URL with the connection token, as every request
@@ -49,7 +50,7 @@ func (cfg *dialConfig) negotiate(ctx context.Context, u *url.URL, bearer string)
 			return nil, fmt.Errorf("failed to complete negotiation with the server: %w", err)
 		}
 		if r.URL == "" {
-			n := &negotiated{url: u, bearer: bearer, id: r.ConnectionID, token: r.ConnectionToken, transports: r.AvailableTransports}
+			n := &negotiated{url: u, bearer: bearer, id: r.ConnectionID, token: r.ConnectionToken, transports: r.AvailableTransports, stateful: r.UseStatefulReconnect}
 			if r.NegotiateVersion < 1 {
 				n.token = r.ConnectionID // version 0: the id is the token
 			}
@@ -83,6 +84,9 @@ func (cfg *dialConfig) negotiateAt(ctx context.Context, u *url.URL, bearer strin
 		nu.RawQuery += "&"
 	}
 	nu.RawQuery += "negotiateVersion=1"
+	if cfg.opts.StatefulReconnect {
+		nu.RawQuery += "&useStatefulReconnect=true"
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nu.String(), nil)
 	if err != nil {
 		return nil, err
@@ -106,6 +110,10 @@ func (cfg *dialConfig) negotiateAt(ctx context.Context, u *url.URL, bearer strin
 	}
 	if r.Error != "" {
 		return nil, errors.New(r.Error)
+	}
+	if r.UseStatefulReconnect && !cfg.opts.StatefulReconnect {
+		//lint:ignore ST1005 the text is the official clients'
+		return nil, errors.New("Client didn't negotiate Stateful Reconnect but the server did.")
 	}
 	if r.ProtocolVersion != nil {
 		return nil, errors.New("detected a connection attempt to an ASP.NET SignalR server: this client only supports connecting to an ASP.NET Core SignalR server")
@@ -145,7 +153,13 @@ func (cfg *dialConfig) open(ctx context.Context, n *negotiated) (*ClientConn, er
 		fresh = false
 		t, err := cfg.openTransport(ctx, kind, n)
 		if err == nil {
-			return &ClientConn{t: t, id: n.id, kind: kind, format: format, cfg: cfg}, nil
+			c := &ClientConn{t: t, id: n.id, kind: kind, format: format, cfg: cfg}
+			if ws, ok := t.(*clientWS); ok && n.stateful {
+				s := &clientSwap{cfg: cfg, n: n}
+				s.cur.Store(ws)
+				c.t, c.swap = s, s
+			}
+			return c, nil
 		}
 		if ctx.Err() != nil {
 			return nil, err

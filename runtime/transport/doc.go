@@ -14,4 +14,12 @@
 // On the client, Dial negotiates and opens a transport, and returns a
 // ClientConn that reads and writes bytes; runtime/client's hub connection
 // runs on it.
+//
+// Stateful reconnect is the connections layer's in part: with
+// Options.AllowStatefulReconnects and a client that asks
+// (DialOptions.StatefulReconnect), a WebSocket connection outlives an unclean
+// drop of its socket for DisconnectTimeout and goes on over the WebSocket its
+// client opens with the same token (Conn.Stateful, OnDrop, OnReattach,
+// ErrReattached; ClientConn.Reattach). What was in flight is the protocol
+// above's to keep and send again.
 package transport

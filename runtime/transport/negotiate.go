@@ -50,6 +50,10 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 		ConnectionID:        newID(),
 		AvailableTransports: s.opts.Transports.available(),
 	}
+	// ASP.NET Core answers the flag only to a client that asked for it:
+	// one that did not would fail its start on it.
+	resp.UseStatefulReconnect = s.opts.AllowStatefulReconnects &&
+		strings.EqualFold(queryValue(r.URL.Query(), "useStatefulReconnect"), "true")
 	token := resp.ConnectionID
 	if version > 0 {
 		token = newID()
@@ -66,7 +70,7 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, "Too many connections are starting; try again later.", http.StatusServiceUnavailable)
 		return
 	}
-	s.pending[token] = pendingConn{id: resp.ConnectionID, created: time.Now()}
+	s.pending[token] = pendingConn{id: resp.ConnectionID, created: time.Now(), stateful: resp.UseStatefulReconnect}
 	s.startBeatLocked()
 	s.mu.Unlock()
 	writeJSON(w, resp)
@@ -139,17 +143,21 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, kind Transports) {
 		s.reject(w, r, "Connection ID required", http.StatusBadRequest)
 		return
 	}
-	id := ""
+	id, stateful := "", false
 	s.mu.Lock()
 	if token == "" {
 		id = newID()
 	} else if p, ok := s.pending[token]; ok {
 		delete(s.pending, token)
-		id = p.id
+		id, stateful = p.id, p.stateful && kind == WebSockets
 	}
 	s.mu.Unlock()
 	if id == "" {
-		if s.lookup(token) != nil {
+		if c := s.lookup(token); c != nil {
+			if c.sw != nil && kind == WebSockets {
+				s.reattach(w, r, c, ident)
+				return
+			}
 			s.reject(w, r, "Connection already has an active transport.", http.StatusConflict)
 			return
 		}
@@ -157,6 +165,9 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, kind Transports) {
 		return
 	}
 	c := newConn(s, kind, id, token, r, ident)
+	if stateful {
+		c.sw = &swapTransport{c: c, back: make(chan struct{})}
+	}
 	switch kind {
 	case WebSockets:
 		s.serveWebSocket(w, r, c)

@@ -90,6 +90,15 @@ type Options struct {
 	// 1 s.
 	Heartbeat time.Duration
 
+	// AllowStatefulReconnects lets a WebSocket connection whose client asks
+	// for it at negotiate (useStatefulReconnect=true) survive the loss of its
+	// socket, as ASP.NET Core's option of that name: after a drop that is not
+	// a clean close, the connection waits DisconnectTimeout for the client
+	// to open a WebSocket with the same connection token, and goes on over
+	// it. Its handler must take part (see Conn.Stateful): runtime/hub does.
+	// Server-Sent Events and Long Polling never use it. Default off.
+	AllowStatefulReconnects bool
+
 	// Logger receives the server's logs. Default: slog.Default().
 	Logger *slog.Logger
 }
@@ -154,8 +163,9 @@ type Server struct {
 }
 
 type pendingConn struct {
-	id      string
-	created time.Time
+	id       string
+	created  time.Time
+	stateful bool // the client asked for stateful reconnect, and the server allows it
 }
 
 // writeBuffers are shared by every WebSocket so that an idle one holds none.

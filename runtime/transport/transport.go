@@ -104,14 +104,15 @@ type Identity struct {
 // a connection or an error. ProtocolVersion is only read: a body that has it
 // comes from an old ASP.NET SignalR server, which the client refuses.
 type negotiateResponse struct {
-	NegotiateVersion    int                  `json:"negotiateVersion"`
-	ConnectionID        string               `json:"connectionId,omitempty"`
-	ConnectionToken     string               `json:"connectionToken,omitempty"`
-	AvailableTransports []availableTransport `json:"availableTransports,omitempty"`
-	URL                 string               `json:"url,omitempty"`
-	AccessToken         string               `json:"accessToken,omitempty"`
-	Error               string               `json:"error,omitempty"`
-	ProtocolVersion     json.RawMessage      `json:"ProtocolVersion,omitempty"`
+	NegotiateVersion     int                  `json:"negotiateVersion"`
+	ConnectionID         string               `json:"connectionId,omitempty"`
+	ConnectionToken      string               `json:"connectionToken,omitempty"`
+	AvailableTransports  []availableTransport `json:"availableTransports,omitempty"`
+	URL                  string               `json:"url,omitempty"`
+	AccessToken          string               `json:"accessToken,omitempty"`
+	Error                string               `json:"error,omitempty"`
+	ProtocolVersion      json.RawMessage      `json:"ProtocolVersion,omitempty"`
+	UseStatefulReconnect bool                 `json:"useStatefulReconnect,omitempty"`
 }
 
 // availableTransport is one transport a negotiate response offers.

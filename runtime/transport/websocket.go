@@ -51,6 +51,7 @@ type wsTransport struct {
 	tail  runeTail  // the start of a UTF-8 sequence the last part of frame cut off; owned as frame is
 	buf   *[]byte   // what the handler holds; owned by the handler's goroutine
 	state atomic.Int32
+	gone  atomic.Bool // a stateful connection lost this socket
 
 	// What write needs, here rather than on the Conn so that a write, which
 	// a broadcast makes for every connection, touches one object fewer.
@@ -69,10 +70,32 @@ type wsTransport struct {
 
 // serveWebSocket upgrades the request and serves the connection.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *Conn) {
+	t := s.upgrade(w, r, c)
+	if t == nil {
+		return
+	}
+	c.t = t
+	if c.sw != nil {
+		c.sw.cur = t
+		c.sw.curA.Store(t)
+		c.t = c.sw
+	}
+	if !s.track(c) {
+		t.ws.Close()
+		return
+	}
+	// Serving on a goroutine of our own lets the HTTP handler return, and
+	// net/http free its buffers.
+	go s.serve(c)
+}
+
+// upgrade upgrades the request to a WebSocket of c; it returns nil when the
+// upgrader refused, and answered.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *Conn) *wsTransport {
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.log.Debug("transport: WebSocket upgrade failed", "url", RedactURL(r.URL), "error", err)
-		return // the upgrader has answered
+		return nil // the upgrader has answered
 	}
 	// A client's Close frame is answered with 1000, whatever its code, as
 	// ASP.NET Core answers it. gorilla's default handler echoes the code,
@@ -83,14 +106,14 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *Conn)
 		ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeTimeout))
 		return nil
 	})
-	c.t = &wsTransport{c: c, ws: ws, timeout: s.opts.WriteTimeout}
-	if !s.track(c) {
-		ws.Close()
-		return
+	t := &wsTransport{c: c, ws: ws, timeout: s.opts.WriteTimeout}
+	if f := c.format.Load(); f != 0 { // a reattach: the handler chose
+		t.out.Store(f)
+	} else {
+		t.out.Store(c.received.Load())
 	}
-	// Serving on a goroutine of our own lets the HTTP handler return, and
-	// net/http free its buffers.
-	go s.serve(c)
+	t.writeBy.Store(c.writeBy.Load())
+	return t
 }
 
 func (t *wsTransport) next() ([]byte, error) {
@@ -161,6 +184,9 @@ func (t *wsTransport) fail(err error) error {
 	if !isNormalClose(err) && !t.c.closing.Load() {
 		cause = err
 	}
+	if sw := t.c.sw; sw != nil && sw.lost(t, cause) {
+		return io.EOF // the connection waits for another socket
+	}
 	t.c.end(cause)
 	return t.c.nextErr()
 }
@@ -213,7 +239,7 @@ func (t *wsTransport) standby() {
 			t.handoff <- b
 			return
 		}
-		for t.inboxN >= maxInbox && !t.c.ended() {
+		for t.inboxN >= maxInbox && !t.c.ended() && !t.gone.Load() {
 			if t.room == nil {
 				t.room = make(chan struct{})
 			}

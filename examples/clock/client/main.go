@@ -56,7 +56,11 @@ func watch(ctx context.Context, url string, out io.Writer) error {
 			// Options.Logger): OnReconnecting and OnReconnected are for what
 			// an app does about them, such as showing its state.
 			Handlers: clock.ClockHandlers(printer{out}),
-			OnClosed: func(err error) { closed <- err },
+			// A dropped WebSocket comes back at once, as the same
+			// connection, with every time the server showed meanwhile.
+			StatefulReconnect: true,
+			OnReattached:      func() { slog.Info("connection dropped and reattached") },
+			OnClosed:          func(err error) { closed <- err },
 		})
 		if err != nil {
 			slog.Warn("cannot reach the clock hub; retrying", "url", url, "error", err)

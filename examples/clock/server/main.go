@@ -54,7 +54,10 @@ type clockHub struct{}
 func (clockHub) Now(ctx context.Context) (time.Time, error) { return time.Now(), nil }
 
 func run(addr string, interval time.Duration, web, redisAddr string) error {
-	var opts hub.Options
+	// Clients that ask for stateful reconnect (the page, the console client)
+	// survive a dropped WebSocket with nothing lost: with Redis, behind a
+	// load balancer, that needs sticky sessions.
+	opts := hub.Options{AllowStatefulReconnects: true}
 	var backplane []host.Service
 	if redisAddr != "" {
 		rdb := redis.NewClient(&redis.Options{Addr: redisAddr})

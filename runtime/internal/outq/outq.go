@@ -119,6 +119,14 @@ type Config struct {
 	// that a sender that goes on (a broadcast loop, say) queues more meanwhile
 	// and it all goes out in one write.
 	Yield bool
+	// Keep, when above 0, turns on stateful reconnect (see Ack, Pause and
+	// Resume): the messages of Push and PushBuffer are numbered 1, 2, 3… and
+	// kept once written until Ack releases them; PushUntracked's are not.
+	// While more than Keep bytes are kept, the writer waits for an Ack and
+	// what is pushed meanwhile waits in the queue, where Limit applies. A
+	// failed Write pauses the queue instead of failing it, unless it is
+	// closed; a paused queue that is closed ends with Failed(ErrClosed).
+	Keep int
 }
 
 // Queue is a connection's outgoing bytes. Senders push encoded messages; a
@@ -137,17 +145,30 @@ type Queue struct {
 	ended    bool          // End has run, or is running
 	failed   bool          // a write failed
 	done     chan struct{} // closed when the queue has ended
+	keep     *keeper       // with Config.Keep: the messages kept for a reattach
 }
 
 // New returns an empty queue.
 func New(cfg Config) *Queue {
-	return &Queue{cfg: cfg, done: make(chan struct{})}
+	q := &Queue{cfg: cfg, done: make(chan struct{})}
+	if cfg.Keep > 0 {
+		q.keep = &keeper{limit: cfg.Keep}
+	}
+	return q
 }
 
 // Push queues a copy of p. Unless hold is set, it makes sure a writer will
 // send it; with hold, the caller calls Flush or Wake later. It returns the
-// count of bytes ever queued, p included, to Wait on.
-func (q *Queue) Push(p []byte, hold bool) (int64, error) {
+// count of bytes ever queued, p included, to Wait on. With Config.Keep, p
+// itself is kept until acknowledged: it must not change after (a
+// broadcast's encoding, which every connection shares, does not).
+func (q *Queue) Push(p []byte, hold bool) (int64, error) { return q.push(p, hold, true) }
+
+// PushUntracked is Push for a message that stateful reconnect neither
+// numbers nor keeps (see Config.Keep): a handshake, a Ping, an Ack.
+func (q *Queue) PushUntracked(p []byte, hold bool) (int64, error) { return q.push(p, hold, false) }
+
+func (q *Queue) push(p []byte, hold, tracked bool) (int64, error) {
 	q.mu.Lock()
 	if err := q.roomLocked(len(p)); err != nil {
 		q.mu.Unlock()
@@ -157,6 +178,9 @@ func (q *Queue) Push(p []byte, hold bool) (int64, error) {
 		q.out = Get()
 	}
 	q.out.B = append(q.out.B, p...)
+	if tracked && q.keep != nil {
+		q.keep.pushed(q.queued+int64(len(p)), p, nil)
+	}
 	return q.pushedLocked(len(p), hold), nil
 }
 
@@ -170,10 +194,18 @@ func (q *Queue) PushBuffer(b *Buffer, hold bool) (int64, error) {
 		b.Free()
 		return 0, q.refused(err)
 	}
-	if q.out == nil {
+	switch {
+	case q.keep != nil: // the queue keeps b until it is acknowledged
+		if q.out == nil {
+			q.out = Get()
+		}
+		q.out.B = append(q.out.B, b.B...)
+		b.Msg = protocol.Message{}
+		q.keep.pushed(q.queued+int64(n), b.B, b)
+	case q.out == nil:
 		q.out = b
 		b.Msg = protocol.Message{}
-	} else {
+	default:
 		q.out.B = append(q.out.B, b.B...)
 		defer b.Free()
 	}
@@ -218,7 +250,7 @@ func (q *Queue) Wake() {
 }
 
 func (q *Queue) wakeLocked() {
-	if !q.writing && (q.out != nil || q.closed && !q.ended) {
+	if !q.writing && (q.out != nil || q.closed && !q.ended || q.keep.resuming()) {
 		q.writing = true
 		go q.writeSoon()
 	}
@@ -228,7 +260,7 @@ func (q *Queue) wakeLocked() {
 // already at work.
 func (q *Queue) Flush() {
 	q.mu.Lock()
-	if q.writing || q.out == nil && !(q.closed && !q.ended) {
+	if q.writing || q.out == nil && !(q.closed && !q.ended) && !q.keep.resuming() {
 		q.mu.Unlock()
 		return
 	}
@@ -253,29 +285,87 @@ func (q *Queue) write() {
 			q.written += int64(wrote)
 			q.signalLocked()
 		}
-		b := q.out
-		q.out = nil
-		if b == nil || q.failed {
-			end := q.closed && !q.ended
-			q.ended = q.ended || q.closed
-			q.writing = false
-			q.mu.Unlock()
+		k := q.keep
+		var pre []byte
+		var epoch uint64
+		if k != nil {
+			epoch = k.epoch.Load()
+			var wait bool
+			if pre, wait = k.next(q.closed); wait {
+				// Paused, or waiting for an Ack: Resume or Ack wakes a writer.
+				q.writing = false
+				q.mu.Unlock()
+				return
+			}
+			if k.paused && !q.failed { // and closed: what is queued is never sent
+				q.failed = true
+				if q.cfg.Failed != nil {
+					// The transport is gone, and the queue with it.
+					defer q.cfg.Failed(ErrClosed)
+				}
+			}
+		}
+		var b *Buffer
+		if pre == nil {
+			b = q.out
+			q.out = nil
+			if b == nil || q.failed {
+				end := q.closed && !q.ended
+				q.ended = q.ended || q.closed
+				q.writing = false
+				q.mu.Unlock()
+				if b != nil {
+					b.Free()
+				}
+				if end {
+					q.finish()
+				}
+				return
+			}
+			if k != nil {
+				k.took(len(b.B))
+			}
+		}
+		q.mu.Unlock()
+		var err error
+		if k == nil {
+			wrote = len(b.B)
+			err = q.cfg.Write(b.B)
+			b.Free()
+		} else {
+			wrote = 0
+			p := pre
+			if b != nil {
+				wrote, p = len(b.B), b.B
+			}
+			err = k.write(q.cfg.Write, p, epoch)
 			if b != nil {
 				b.Free()
 			}
-			if end {
-				q.finish()
+		}
+		if err != nil {
+			q.writeFailed(err, epoch)
+		}
+	}
+}
+
+// writeFailed handles a failed write of what a writer took at epoch: a
+// queue that keeps its messages pauses until Resume, unless it is closing;
+// any other fails. A write to a transport that a Pause left behind changes
+// nothing.
+func (q *Queue) writeFailed(err error, epoch uint64) {
+	if k := q.keep; k != nil {
+		q.mu.Lock()
+		if !q.closed {
+			if k.epoch.Load() == epoch {
+				k.paused = true
 			}
+			q.mu.Unlock()
 			return
 		}
 		q.mu.Unlock()
-		wrote = len(b.B)
-		err := q.cfg.Write(b.B)
-		b.Free()
-		if err != nil {
-			q.fail(err)
-		}
 	}
+	q.fail(err)
 }
 
 // finish ends a closed queue after its last write.
