@@ -51,8 +51,7 @@ func watch(ctx context.Context, url string, out io.Writer) error {
 		conn, err := client.Dial(ctx, url, client.Options{
 			// Registered before the connection opens, as the seed wires
 			// ShowTime before StartAsync: no call the server makes right
-			// after the handshake is missed.
-			// The client logs its reconnects itself (slog.Default, or
+			// after the handshake is missed. The client logs its reconnects itself (slog.Default, or
 			// Options.Logger): OnReconnecting and OnReconnected are for what
 			// an app does about them, such as showing its state.
 			Handlers: clock.ClockHandlers(printer{out}),
