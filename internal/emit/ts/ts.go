@@ -11,6 +11,7 @@ import (
 	"text/template"
 
 	"github.com/hubgen/hubgen/internal/model"
+	"github.com/hubgen/hubgen/internal/wire"
 	"github.com/hubgen/hubgen/templates"
 )
 
@@ -145,7 +146,7 @@ func newEmitter(spec *model.Spec, hubs []*model.Spec, protocol Protocol) (*emitt
 	seen := make(map[string]bool)
 	for _, h := range hubs {
 		for _, d := range h.Types {
-			if k := key(d.Path, d.Name); !seen[k] {
+			if k := wire.Key(d.Path, d.Name); !seen[k] {
 				seen[k] = true
 				decls = append(decls, d)
 			}

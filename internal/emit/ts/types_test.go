@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubgen/hubgen/internal/model"
+	"github.com/hubgen/hubgen/internal/wire"
 )
 
 var (
@@ -172,7 +173,7 @@ func fromReflect(t reflect.Type, decls map[string]*model.Decl) *model.Type {
 		if i := strings.IndexByte(name, '['); i >= 0 { // Box[*ts.Inner]: declare the instance
 			name = name[:i] + "Inst"
 		}
-		k := key(t.PkgPath(), name)
+		k := wire.Key(t.PkgPath(), name)
 		if _, ok := decls[k]; !ok {
 			d := &model.Decl{Path: t.PkgPath(), Name: name, Kind: fromReflectKind(t)}
 			decls[k] = d
@@ -313,7 +314,7 @@ func TestFieldsMatchEncodingJSON(t *testing.T) {
 			list = append(list, *d)
 		}
 		ts := newTypes(list)
-		st, _ := ts.under(typ)
+		st, _ := ts.w.Under(typ)
 		fields := ts.Fields(st)
 		name := reflect.TypeOf(v).String()
 
@@ -363,7 +364,7 @@ func TestFieldTypes(t *testing.T) {
 		list = append(list, *d)
 	}
 	ts := newTypes(list)
-	st, _ := ts.under(typ)
+	st, _ := ts.w.Under(typ)
 	var got []string
 	for _, f := range ts.Fields(st) {
 		got = append(got, f.property())
@@ -408,7 +409,7 @@ func TestFieldTypes(t *testing.T) {
 func TestSubst(t *testing.T) {
 	tp := &model.Type{Kind: model.TypeParam, Name: "T"}
 	st := &model.Type{Kind: model.Struct, Fields: []model.Field{{Name: "A", Type: slice(tp)}, {Name: "B", Type: named("Page", tp)}}}
-	got := subst(st, []string{"T"}, []*model.Type{str})
+	got := wire.Subst(st, []string{"T"}, []*model.Type{str})
 	if got.String() != "struct{A []string; B p.Page[string]}" || st.String() != "struct{A []T; B p.Page[T]}" {
 		t.Errorf("subst: got %s, from %s", got, st)
 	}
